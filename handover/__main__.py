@@ -1,0 +1,5 @@
+"""``python -m handover``."""
+
+from handover.cli import main
+
+main()

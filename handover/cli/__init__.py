@@ -1,0 +1,139 @@
+"""The ``handover`` command line.
+
+A thin layer: each command parses its options, calls one core function, and prints. Every
+deliberate error of the core (:class:`vault.errors.VaultError`) or of this layer
+(:class:`handover.errors.HandoverError`) becomes one line on stderr and an exit code here, in
+:class:`HandoverGroup`, and nowhere else. ``HANDOVER_DEBUG=1`` shows the traceback instead.
+
+Exit codes: 0 success; 1 failure (including audit findings at or above ``--fail-on`` and a log
+that does not verify); 2 usage error (including a secret given on the command line).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from handover import __version__
+from handover.cli import context
+from handover.cli.context import secret_option
+
+# Subcommands load on use: (module, one-line help). Building every command's parser at start-up
+# would cost more than the rest of `handover --help` together.
+LAZY: dict[str, tuple[str, str]] = {
+    "init": ("handover.cli.registry", "Create a new registry, protected by a passphrase."),
+    "post": ("handover.cli.posts", "Posts: official positions that own accounts."),
+    "officer": ("handover.cli.officers", "Officers and who holds which post when."),
+    "account": ("handover.cli.accounts", "Accounts, contacts, verification and secrets."),
+    "totp": ("handover.cli.totp", "Print an account's current TOTP code."),
+    "group": ("handover.cli.groups", "WhatsApp and other groups, and their admin posts."),
+    "config": ("handover.cli.config", "Official email domains and audit thresholds."),
+    "key": ("handover.cli.keys", "Key slots (passphrase, recovery, keyring) and rotation."),
+}
+
+
+class HandoverGroup(TyperGroup):
+    """The root group: loads subcommands on use, and is the one place where errors become
+    messages and exit codes."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY})
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in LAZY:
+            return super().get_command(ctx, cmd_name)
+        module = importlib.import_module(LAZY[cmd_name][0])
+        command = typer.main.get_command(module.app)
+        command.name = cmd_name
+        return command
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, LAZY[name][1]) for name in self.list_commands(ctx)])
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            # typer's own exceptions (exit, abort, usage errors) keep their usual handling.
+            if type(exc).__module__.startswith("typer") or os.environ.get("HANDOVER_DEBUG") == "1":
+                raise
+            raise typer.Exit(context.report(exc)) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"handover {__version__}")
+        raise typer.Exit()
+
+
+app = typer.Typer(
+    cls=HandoverGroup,
+    name="handover",
+    help=(
+        "Encrypted registry of official social media accounts, and signed, sealed handover "
+        "packets for when a post changes hands.\n\n"
+        "\b\n"
+        "Start here:\n"
+        "  handover init                          create a registry (asks for a passphrase)\n"
+        "  handover config domains add gov.in     declare an official email domain\n"
+        "  handover post add ...                  register a post and its official contacts\n"
+        "  handover account add x:@Handle --post POST --login-email ...\n"
+        "  handover audit                         what needs attention\n\n"
+        "The registry is a SQLite file in your data folder unless --registry or "
+        "HANDOVER_REGISTRY names another file or a PostgreSQL URL. Secrets are read from a "
+        "prompt, standard input or a file, never from the command line."
+    ),
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def root(
+    registry: Annotated[
+        str | None,
+        typer.Option(
+            "--registry",
+            envvar="HANDOVER_REGISTRY",
+            metavar="PATH|URL",
+            help="Registry file or database URL (default: registry.db in your user data folder).",
+        ),
+    ] = None,
+    passphrase_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--passphrase-file",
+            envvar="HANDOVER_PASSPHRASE_FILE",
+            metavar="PATH",
+            help="Read the passphrase (or recovery code) from this file instead of asking.",
+        ),
+    ] = None,
+    no_keyring: Annotated[
+        bool,
+        typer.Option(
+            "--no-keyring",
+            envvar="HANDOVER_NO_KEYRING",
+            help="Do not try the OS keyring slot when unlocking.",
+        ),
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+    _passphrase: Annotated[str | None, secret_option("--passphrase")] = None,
+) -> None:
+    context.OPTIONS = context.Options(registry, passphrase_file, not no_keyring)
+
+
+def main() -> None:
+    app(prog_name="handover")

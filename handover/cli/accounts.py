@@ -1,0 +1,511 @@
+"""``handover account`` and ``handover totp``: accounts, contacts, verification and secrets."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from handover import output
+from handover.cli import context
+from handover.cli.context import JsonFlag, secret_option
+
+if TYPE_CHECKING:
+    from vault.accounts import AccountFields
+    from vault.credentials import Secrets
+    from vault.model import Account
+
+app = context.sub_app(
+    "Accounts: each social media account, the post that owns it, its login and recovery "
+    "contacts, 2FA, platform verification and sealed secrets. Accounts are named "
+    "platform:handle, e.g. x:@CollectorAhd or facebook:collectorahd."
+)
+
+Ref = Annotated[
+    str,
+    typer.Argument(
+        help="The account, as platform:handle (e.g. x:@CollectorAhd).", metavar="ACCOUNT"
+    ),
+]
+Post = Annotated[str | None, typer.Option("--post", help="The post that owns the account.")]
+Officer = Annotated[
+    str | None, typer.Option("--officer", help="For a personal account: the officer it belongs to.")
+]
+Kind = Annotated[
+    str | None,
+    typer.Option("--kind", help="official (the post's; default) or personal (an officer's own)."),
+]
+Url = Annotated[str | None, typer.Option("--url", help="Profile URL.")]
+Disclaimer = Annotated[
+    bool | None,
+    typer.Option(
+        "--disclaimer/--no-disclaimer",
+        help="Whether a personal account shows the 'views are my own' disclaimer.",
+    ),
+]
+LoginEmail = Annotated[str | None, typer.Option("--login-email", help="Email used to log in.")]
+LoginPhone = Annotated[str | None, typer.Option("--login-phone", help="Phone used to log in.")]
+RecoveryEmail = Annotated[str | None, typer.Option("--recovery-email", help="Recovery email.")]
+RecoveryPhone = Annotated[str | None, typer.Option("--recovery-phone", help="Recovery phone.")]
+TwoFa = Annotated[
+    str | None,
+    typer.Option("--2fa", help="How 2FA is done: none, sms, totp, hardware-key or unknown."),
+]
+TwoFaPhone = Annotated[str | None, typer.Option("--2fa-phone", help="Number SMS codes go to.")]
+TwoFaHolder = Annotated[
+    str | None,
+    typer.Option(
+        "--2fa-holder",
+        help="Where 2FA is held when not in the registry (e.g. 'hardware key in "
+        "the IT cell safe').",
+    ),
+]
+AllowPersonal = Annotated[
+    str | None,
+    typer.Option(
+        "--allow-personal",
+        metavar="REASON",
+        help="Accept a non-official contact on an official account, recording this reason.",
+    ),
+]
+
+LIST_COLUMNS = [
+    ("ref", "account"),
+    ("post", "post"),
+    ("kind", "kind"),
+    ("verification", "verification"),
+    ("login_email", "login email"),
+    ("login_phone", "login phone"),
+    ("twofa_method", "2fa"),
+    ("rotation_due_at", "rotation due"),
+]
+
+
+def _fields(
+    post: str | None,
+    officer: str | None,
+    kind: str | None,
+    url: str | None,
+    disclaimer: bool | None,
+    login_email: str | None,
+    login_phone: str | None,
+    recovery_email: str | None,
+    recovery_phone: str | None,
+    twofa: str | None,
+    twofa_phone: str | None,
+    twofa_holder: str | None,
+    allow_personal: str | None,
+) -> AccountFields:
+    from vault.accounts import AccountFields
+
+    return AccountFields(
+        post,
+        officer,
+        kind,
+        url,
+        disclaimer,
+        login_email,
+        login_phone,
+        recovery_email,
+        recovery_phone,
+        twofa,
+        twofa_phone,
+        twofa_holder,
+        allow_personal,
+    )
+
+
+def _list_row(account: Account) -> dict[str, Any]:
+    row = account.to_dict()
+    row.pop("history")
+    row.pop("overrides")
+    row.update(row.pop("credentials"))
+    return row
+
+
+def _print(account: Account, json_: bool, secrets: Secrets | None = None) -> None:
+    data = account.to_dict()
+    if json_:
+        if secrets is not None:
+            data["secrets"] = secrets.to_dict()
+        output.json_value(data)
+        return
+    history = data.pop("history")
+    overrides = data.pop("overrides")
+    data.update(data.pop("credentials"))
+    data.pop("id")
+    output.fields(data.items())
+    typer.echo("\nVerification history:")
+    output.table(
+        history,
+        [
+            ("on_date", "date"),
+            ("from_status", "from"),
+            ("to_status", "to"),
+            ("evidence", "evidence"),
+            ("recorded_by", "recorded by"),
+        ],
+    )
+    if overrides:
+        typer.echo("\nNon-official contacts accepted:")
+        output.table(
+            overrides,
+            [
+                ("field", "field"),
+                ("value", "value"),
+                ("reason", "reason"),
+                ("recorded_by", "recorded by"),
+                ("recorded_at", "when"),
+            ],
+        )
+    if secrets is not None:
+        typer.echo("\nSecrets:")
+        seed = secrets.totp
+        output.fields(
+            [
+                ("password", secrets.password),
+                ("totp seed", seed["secret"] if seed else None),
+                ("totp uri", seed["uri"] if seed else None),
+                ("recovery codes", secrets.recovery_codes),
+                ("notes", secrets.notes),
+            ]
+        )
+
+
+@app.command("add")
+def add(
+    ref: Ref,
+    post: Post = None,
+    officer: Officer = None,
+    kind: Kind = None,
+    url: Url = None,
+    disclaimer: Disclaimer = None,
+    login_email: LoginEmail = None,
+    login_phone: LoginPhone = None,
+    recovery_email: RecoveryEmail = None,
+    recovery_phone: RecoveryPhone = None,
+    twofa: TwoFa = None,
+    twofa_phone: TwoFaPhone = None,
+    twofa_holder: TwoFaHolder = None,
+    allow_personal: AllowPersonal = None,
+    status: Annotated[
+        str | None,
+        typer.Option("--status", help="Verification state it is in now (default unverified)."),
+    ] = None,
+    evidence: Annotated[
+        str | None, typer.Option("--evidence", help="Evidence for --status.")
+    ] = None,
+    json_: JsonFlag = False,
+) -> None:
+    """Register an account. Official accounts must use official contacts.
+
+    A login or recovery contact that is not official (a gmail.com address, a mobile that is
+    not registered to a post or officer) is refused unless --allow-personal gives a reason,
+    which is recorded and still reported by the audit.
+
+    \b
+    Examples:
+      handover account add x:@CollectorAhd --post collector-ahmedabad \\
+          --login-email collector.ahd@gujarat.gov.in --login-phone +919978400001
+      handover account add facebook:collectorahd --post collector-ahmedabad \\
+          --login-email someone@gmail.com --allow-personal "legacy page, moving to official"
+    """
+    from vault import accounts
+
+    with context.registry() as reg:
+        account = accounts.add(
+            reg,
+            ref,
+            _fields(
+                post,
+                officer,
+                kind,
+                url,
+                disclaimer,
+                login_email,
+                login_phone,
+                recovery_email,
+                recovery_phone,
+                twofa,
+                twofa_phone,
+                twofa_holder,
+                allow_personal,
+            ),
+            status,
+            evidence,
+        )
+    _print(account, json_)
+
+
+@app.command("edit")
+def edit(
+    ref: Ref,
+    post: Post = None,
+    officer: Officer = None,
+    kind: Kind = None,
+    url: Url = None,
+    disclaimer: Disclaimer = None,
+    login_email: LoginEmail = None,
+    login_phone: LoginPhone = None,
+    recovery_email: RecoveryEmail = None,
+    recovery_phone: RecoveryPhone = None,
+    twofa: TwoFa = None,
+    twofa_phone: TwoFaPhone = None,
+    twofa_holder: TwoFaHolder = None,
+    allow_personal: AllowPersonal = None,
+    json_: JsonFlag = False,
+) -> None:
+    """Change an account's owner, contacts or 2FA; an option given as "" clears it.
+
+    \b
+    Example:
+      handover account edit facebook:collectorahd --login-email collector.ahd@gujarat.gov.in
+    """
+    from vault import accounts
+
+    with context.registry() as reg:
+        account = accounts.edit(
+            reg,
+            ref,
+            _fields(
+                post,
+                officer,
+                kind,
+                url,
+                disclaimer,
+                login_email,
+                login_phone,
+                recovery_email,
+                recovery_phone,
+                twofa,
+                twofa_phone,
+                twofa_holder,
+                allow_personal,
+            ),
+        )
+    _print(account, json_)
+
+
+@app.command("list")
+def list_(
+    post: Post = None,
+    district: Annotated[
+        str | None, typer.Option("--district", help="Only accounts of posts in this district.")
+    ] = None,
+    level: Annotated[str | None, typer.Option("--level", help="state, hod or district.")] = None,
+    platform: Annotated[
+        str | None,
+        typer.Option("--platform", help="x, facebook, instagram, youtube, whatsapp, ..."),
+    ] = None,
+    status: Annotated[str | None, typer.Option("--status", help="Verification state.")] = None,
+    kind: Kind = None,
+    json_: JsonFlag = False,
+    csv_: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
+) -> None:
+    """List accounts (no secrets), filtered by post, district, level, platform or state.
+
+    \b
+    Examples:
+      handover account list --district Ahmedabad
+      handover account list --status unverified --json
+    """
+    from vault import accounts
+
+    fmt = output.Format.JSON if json_ else output.Format.CSV if csv_ else output.Format.TABLE
+    with context.registry() as reg:
+        found = accounts.iter_accounts(
+            reg, accounts.Filters(post, district, level, platform, status, kind)
+        )
+        output.rows((_list_row(a) for a in found), LIST_COLUMNS, fmt)
+
+
+@app.command("show")
+def show(
+    ref: Ref,
+    reveal: Annotated[
+        bool, typer.Option("--reveal", help="Also print the secrets (unlocks the registry).")
+    ] = False,
+    json_: JsonFlag = False,
+) -> None:
+    """Show an account, its verification history and accepted overrides; --reveal adds secrets.
+
+    \b
+    Examples:
+      handover account show x:@CollectorAhd
+      handover account show x:@CollectorAhd --reveal --json
+    """
+    from vault import accounts, credentials
+
+    with context.registry() as reg:
+        if reveal:
+            account, secrets = credentials.reveal(reg, ref)
+        else:
+            account, secrets = accounts.show(reg, ref), None
+    _print(account, json_, secrets)
+
+
+@app.command("verify")
+def verify(
+    ref: Ref,
+    status: Annotated[
+        str, typer.Option("--status", help="New state: applied, verified, rejected or lapsed.")
+    ],
+    evidence: Annotated[
+        str | None,
+        typer.Option("--evidence", help="A URL or a note: the request, the platform's mail."),
+    ] = None,
+    on: Annotated[
+        str | None, typer.Option("--on", help="Date of the change (default today).")
+    ] = None,
+    json_: JsonFlag = False,
+) -> None:
+    """Record a change in platform verification.
+
+    The states are unverified -> applied -> verified or rejected; verified -> lapsed; a
+    rejected or lapsed account may apply again. Any other change is refused.
+
+    \b
+    Example:
+      handover account verify x:@CollectorAhd --status applied --evidence "request of 2026-02-01"
+    """
+    from vault import accounts
+
+    with context.registry() as reg:
+        account = accounts.record_verification(
+            reg, ref, status, evidence, context.parse_date(on, "--on")
+        )
+    if json_:
+        output.json_value(account.to_dict())
+    else:
+        typer.echo(
+            f"{account.ref} is {account.verification.value} since {account.verification_date}"
+        )
+
+
+def _changed(account: Account, what: str, json_: bool) -> None:
+    if json_:
+        output.json_value(
+            {"account": account.ref, "changed": what, **account.credentials.to_dict()}
+        )
+    else:
+        typer.echo(f"{account.ref}: {what} sealed in the registry")
+
+
+@app.command("set-password")
+def set_password(
+    ref: Ref,
+    _password: Annotated[str | None, secret_option("--password")] = None,
+    json_: JsonFlag = False,
+) -> None:
+    """Seal the account's password. It is read from standard input, or asked for.
+
+    \b
+    Example:
+      printf '%s\\n' "$NEW_PASSWORD" | handover account set-password x:@CollectorAhd
+    """
+    from vault import credentials
+
+    secret = context.secret_input("password", confirm=True)
+    with context.registry() as reg:
+        account = credentials.set_password(reg, ref, secret)
+    _changed(account, "password", json_)
+
+
+@app.command("rotate")
+def rotate(
+    ref: Ref,
+    _password: Annotated[str | None, secret_option("--password")] = None,
+    json_: JsonFlag = False,
+) -> None:
+    """Record a new password after changing it on the platform, and clear 'rotation due'.
+
+    The new password must differ from the one in the registry.
+
+    \b
+    Example:
+      handover account rotate x:@CollectorAhd < new-password.txt
+    """
+    from vault import credentials
+
+    secret = context.secret_input("new password", confirm=True)
+    with context.registry() as reg:
+        account = credentials.set_password(reg, ref, secret, rotate=True)
+    _changed(account, "new password", json_)
+
+
+@app.command("set-totp")
+def set_totp(
+    ref: Ref,
+    _seed: Annotated[str | None, secret_option("--seed")] = None,
+    _uri: Annotated[str | None, secret_option("--uri")] = None,
+    json_: JsonFlag = False,
+) -> None:
+    """Seal the account's authenticator seed: an otpauth:// URI or a base32 seed on stdin.
+
+    SHA1, SHA256 and SHA512, 6 to 8 digits, any period, and 80-bit seeds are accepted.
+    The account's 2FA method becomes 'totp'.
+
+    \b
+    Example:
+      printf 'otpauth://totp/X:CollectorAhd?secret=...&digits=8\\n' \\
+          | handover account set-totp x:@CollectorAhd
+    """
+    from vault import credentials
+
+    text = context.secret_input("TOTP seed or otpauth URI")
+    with context.registry() as reg:
+        account, seed = credentials.set_totp(reg, ref, text)
+    if json_:
+        output.json_value(
+            {
+                "account": account.ref,
+                "changed": "totp",
+                "algorithm": seed.algorithm,
+                "digits": seed.digits,
+                "period": seed.period,
+            }
+        )
+    else:
+        typer.echo(
+            f"{account.ref}: TOTP seed sealed ({seed.algorithm}, {seed.digits} digits, "
+            f"{seed.period} s)"
+        )
+
+
+@app.command("set-recovery-codes")
+def set_recovery_codes(
+    ref: Ref,
+    _codes: Annotated[str | None, secret_option("--codes")] = None,
+    json_: JsonFlag = False,
+) -> None:
+    """Seal the platform's backup/recovery codes, one per line on standard input.
+
+    \b
+    Example:
+      handover account set-recovery-codes x:@CollectorAhd < codes.txt && shred -u codes.txt
+    """
+    from vault import credentials
+
+    text = context.read_stdin("recovery codes")
+    with context.registry() as reg:
+        account, count = credentials.set_recovery_codes(reg, ref, text)
+    _changed(account, f"{count} recovery codes", json_)
+
+
+@app.command("set-notes")
+def set_notes(
+    ref: Ref,
+    json_: JsonFlag = False,
+) -> None:
+    """Seal free-text secret notes (security questions, where the hardware key is) from stdin.
+
+    \b
+    Example:
+      handover account set-notes x:@CollectorAhd < notes.txt
+    """
+    from vault import credentials
+
+    text = context.read_stdin("notes")
+    with context.registry() as reg:
+        account = credentials.set_notes(reg, ref, text)
+    _changed(account, "notes", json_)

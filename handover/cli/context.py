@@ -1,0 +1,206 @@
+"""What every command shares: global options, the registry it works on, the clock, and how
+secrets reach it (a prompt, standard input or a file; never the command line).
+
+Only the standard library and typer are imported at module level: ``handover --help`` must start
+in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from handover.errors import SecretInArgvError, UsageError
+
+if TYPE_CHECKING:
+    from vault.keys import Unlocker
+    from vault.storage import Location, Registry
+
+
+@dataclass
+class Options:
+    """Global options of one invocation, set by the root callback."""
+
+    registry: str | None = None
+    passphrase_file: Path | None = None
+    use_keyring: bool = True
+
+
+OPTIONS = Options()
+
+JsonFlag = Annotated[
+    bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")
+]
+
+
+def refuse_secret(value: str | None) -> None:
+    """Callback of hidden options such as ``--password``: a secret in argv is visible to every
+    user of the machine through ``ps`` and stays in shell history."""
+    if value is not None:
+        # Options of the root are parsed before any command runs, outside the error handler of
+        # the root group, so this error is reported here through the same function.
+        error = SecretInArgvError(
+            "refusing a secret on the command line (ps and shell history would show it): "
+            "pipe it on standard input, or type it at the prompt"
+        )
+        raise typer.Exit(report(error))
+
+
+def report(exc: Exception) -> int:
+    """Print a deliberate error as one line on stderr and return its exit code.
+
+    Anything else is reported as unexpected, by type only: its message could hold a secret.
+    """
+    from handover.errors import HandoverError
+    from vault.errors import VaultError
+
+    if isinstance(exc, HandoverError):
+        typer.echo(f"handover: {exc.message}", err=True)
+        return exc.exit_code
+    if isinstance(exc, VaultError):
+        typer.echo(f"handover: {exc.message}", err=True)
+        return 1
+    typer.echo(
+        f"handover: unexpected {type(exc).__name__}; run again with HANDOVER_DEBUG=1 "
+        "to see the traceback",
+        err=True,
+    )
+    return 1
+
+
+def secret_option(name: str) -> Any:
+    """A hidden option that exists only to refuse a secret typed on the command line."""
+    return typer.Option(name, hidden=True, callback=refuse_secret)
+
+
+def sub_app(help_text: str) -> typer.Typer:
+    return typer.Typer(help=help_text, no_args_is_help=True, rich_markup_mode=None)
+
+
+def now() -> dt.datetime:
+    """The current time, or ``HANDOVER_NOW`` (ISO 8601) for reproducible runs and tests."""
+    fixed = os.environ.get("HANDOVER_NOW")
+    if fixed:
+        try:
+            value = dt.datetime.fromisoformat(fixed)
+        except ValueError:
+            raise UsageError(f"HANDOVER_NOW={fixed!r} is not an ISO 8601 time") from None
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return dt.datetime.now(dt.UTC)
+
+
+def actor() -> str:
+    """Who is acting, for the event log: ``HANDOVER_ACTOR`` or the login name."""
+    try:
+        return os.environ.get("HANDOVER_ACTOR") or getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _terminal_prompt() -> Callable[[str], str] | None:
+    """A no-echo prompt, or ``None`` when there is no terminal to ask on."""
+    if not sys.stdin.isatty():
+        try:
+            with open("/dev/tty"):
+                pass
+        except OSError:
+            return None
+    return lambda text: typer.prompt(text, hide_input=True, err=True)
+
+
+def unlocker() -> Unlocker:
+    from vault.keys import Unlocker
+
+    return Unlocker(
+        passphrase_file=OPTIONS.passphrase_file,
+        prompt=_terminal_prompt(),
+        use_keyring=OPTIONS.use_keyring,
+    )
+
+
+def location() -> Location:
+    from vault import storage
+
+    return storage.resolve(OPTIONS.registry)
+
+
+@contextmanager
+def registry() -> Iterator[Registry]:
+    """The registry named by the global options, opened (and upgraded if older) for a command."""
+    from vault import storage
+
+    loc = location()
+    reg = storage.open_registry(loc, actor=actor(), clock=now, unlocker=unlocker())
+    if reg.upgraded_from:
+        where = f"; backup at {reg.backup_path}" if reg.backup_path else ""
+        typer.echo(
+            f"handover: upgraded {loc.display} from schema {reg.upgraded_from}{where}", err=True
+        )
+    try:
+        yield reg
+    finally:
+        reg.close()
+
+
+def read_stdin(what: str) -> str:
+    """All of standard input, for a secret or a list piped in; one trailing newline dropped."""
+    data = sys.stdin.read()
+    return data.removesuffix("\n").removesuffix("\r")
+
+
+def secret_input(what: str, *, confirm: bool = False) -> str:
+    """A secret from standard input when it is piped, else from a no-echo prompt."""
+    if not sys.stdin.isatty():
+        value = read_stdin(what)
+    else:
+        value = typer.prompt(
+            what.capitalize(), hide_input=True, confirmation_prompt=confirm, err=True
+        )
+    if not value:
+        raise UsageError(f"no {what} was given")
+    return value
+
+
+def new_passphrase(file: Path | None) -> Callable[[], str]:
+    """Where a new passphrase comes from: ``file``, else a prompt asked twice."""
+
+    def get() -> str:
+        from vault.keys import read_secret_file
+
+        if file is not None:
+            value = read_secret_file(file, "new passphrase")
+        else:
+            prompt = _terminal_prompt()
+            if prompt is None:
+                raise UsageError(
+                    "no terminal to ask for the new passphrase: give --new-passphrase-file"
+                )
+            value = typer.prompt(
+                "New passphrase", hide_input=True, confirmation_prompt=True, err=True
+            )
+        if not value:
+            raise UsageError("the new passphrase is empty")
+        if len(value) < 12:
+            typer.echo(
+                "handover: warning: a passphrase of fewer than 12 characters is weak", err=True
+            )
+        return value
+
+    return get
+
+
+def parse_date(value: str | None, what: str = "date") -> dt.date | None:
+    if value is None:
+        return None
+    from vault.model import parse_date as parse
+
+    return parse(value, what)

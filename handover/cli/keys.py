@@ -1,0 +1,150 @@
+"""``handover key``: the key slots that open the registry, and data-key rotation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from handover import output
+from handover.cli import context
+from handover.cli.context import JsonFlag
+
+app = context.sub_app(
+    "Key slots and rotation. The registry's data key is stored only wrapped, once per slot: "
+    "passphrase (Argon2id), recovery code, OS keyring. Any one slot opens the registry."
+)
+
+NewPassphraseFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--new-passphrase-file",
+        metavar="PATH",
+        help="Read the new passphrase from this file instead of asking twice.",
+    ),
+]
+SLOT_COLUMNS = [
+    ("id", "slot"),
+    ("kind", "kind"),
+    ("label", "label"),
+    ("created_at", "created"),
+    ("detail", "protection"),
+]
+
+
+@app.command("slots")
+def slots(json_: JsonFlag = False) -> None:
+    """List the key slots (no unlocking needed).
+
+    \b
+    Example:
+      handover key slots
+    """
+    from vault import keys
+
+    with context.registry() as reg:
+        found = keys.list_slots(reg)
+    rows = []
+    for slot in found:
+        row = slot.to_dict()
+        if not json_:
+            row["id"] = row["id"][:8]
+        rows.append(row)
+    output.rows(rows, SLOT_COLUMNS, output.Format.JSON if json_ else output.Format.TABLE)
+
+
+@app.command("add-slot")
+def add_slot(
+    kind: Annotated[str, typer.Argument(help="passphrase, recovery or keyring.")],
+    label: Annotated[
+        str | None, typer.Option("--label", help="A name for the slot, e.g. 'deputy'.")
+    ] = None,
+    new_passphrase_file: NewPassphraseFile = None,
+    json_: JsonFlag = False,
+) -> None:
+    """Add a way in: a second passphrase, a new recovery code, or the OS keyring.
+
+    Unlocks the registry first (with the current passphrase, keyring or recovery code).
+
+    \b
+    Examples:
+      handover key add-slot keyring
+      handover key add-slot passphrase --label deputy
+      handover key add-slot recovery --label spare
+    """
+    from vault import keys
+
+    with context.registry() as reg:
+        added = keys.add_slot(reg, kind, label, context.new_passphrase(new_passphrase_file))
+    if json_:
+        output.json_value(added.to_dict())
+        return
+    typer.echo(f"added {added.slot.kind} slot {added.slot.label!r} ({str(added.slot.id)[:8]})")
+    if added.recovery_code:
+        typer.echo(f"\nRecovery code (shown only once):\n\n    {added.recovery_code}\n")
+
+
+@app.command("remove-slot")
+def remove_slot(
+    slot: Annotated[str, typer.Argument(help="The slot's label or the start of its id.")],
+) -> None:
+    """Remove a slot. The last slot, and the last non-keyring slot, cannot be removed.
+
+    \b
+    Example:
+      handover key remove-slot deputy
+    """
+    from vault import keys
+
+    with context.registry() as reg:
+        removed = keys.remove_slot(reg, slot)
+    typer.echo(f"removed {removed.kind} slot {removed.label!r} ({str(removed.id)[:8]})")
+
+
+@app.command("change-passphrase")
+def change_passphrase(
+    new_passphrase_file: NewPassphraseFile = None,
+    slot: Annotated[
+        str | None, typer.Option("--slot", help="Which passphrase slot, when there are several.")
+    ] = None,
+) -> None:
+    """Change the passphrase: the current one unlocks, the new one re-wraps the same slot.
+
+    \b
+    Example:
+      handover key change-passphrase --new-passphrase-file ./new-pw
+    """
+    from vault import keys
+
+    with context.registry() as reg:
+        changed = keys.change_passphrase(reg, context.new_passphrase(new_passphrase_file), slot)
+    typer.echo(f"passphrase of slot {changed.label!r} changed")
+
+
+@app.command("rotate")
+def rotate(json_: JsonFlag = False) -> None:
+    """Make a new data key and re-seal every secret under it, in one transaction.
+
+    Passphrase and keyring slots are re-wrapped; each recovery slot gets a new code (printed
+    once); a slot whose secret is not at hand is dropped and named.
+
+    \b
+    Example:
+      handover key rotate
+    """
+    from vault import keys
+
+    with context.registry() as reg:
+        result = keys.rotate(reg)
+    if json_:
+        output.json_value(result.to_dict())
+        return
+    typer.echo(
+        f"new data key {str(result.new_key)[:8]}: {result.secrets} secrets re-sealed; "
+        f"slots kept: {', '.join(result.slots_kept) or 'none'}"
+    )
+    if result.slots_dropped:
+        typer.echo(f"slots dropped (their secret was not given): {', '.join(result.slots_dropped)}")
+    for label, code in result.recovery_codes.items():
+        typer.echo(f"\nNew recovery code for slot {label!r} (shown only once):\n\n    {code}\n")

@@ -1,0 +1,191 @@
+"""``handover officer``: people, their tenures of posts, and (later) their identity cards."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from handover import output
+from handover.cli import context
+from handover.cli.context import JsonFlag
+
+if TYPE_CHECKING:
+    from vault.model import Officer
+
+app = context.sub_app("Officers: the people who hold posts, and who holds which post when.")
+
+Name = Annotated[str | None, typer.Option("--name", help="Full name.")]
+Grade = Annotated[
+    str | None,
+    typer.Option(
+        "--grade",
+        help="Grade, e.g. 'super time scale' (the circular requires a smartphone from "
+        "super time scale up).",
+    ),
+]
+Email = Annotated[str | None, typer.Option("--email", help="The officer's own official email.")]
+Phone = Annotated[str | None, typer.Option("--phone", help="The officer's official mobile.")]
+
+COLUMNS = [
+    ("service_id", "officer"),
+    ("name", "name"),
+    ("grade", "grade"),
+    ("posts", "holds"),
+    ("email", "email"),
+    ("phone", "phone"),
+]
+
+
+def _print(officer: Officer, json_: bool) -> None:
+    if json_:
+        output.json_value(officer.to_dict())
+    else:
+        output.fields((k, v) for k, v in officer.to_dict().items() if k != "id")
+
+
+@app.command("add")
+def add(
+    service_id: Annotated[str, typer.Argument(help="Service or employee id, e.g. ias-0042.")],
+    name: Name = None,
+    grade: Grade = None,
+    email: Email = None,
+    phone: Phone = None,
+    json_: JsonFlag = False,
+) -> None:
+    """Register an officer.
+
+    \b
+    Example:
+      handover officer add ias-0042 --name "Asha Mehta" --grade "super time scale"
+    """
+    from vault import officers
+
+    with context.registry() as reg:
+        officer = officers.add(reg, service_id, officers.OfficerFields(name, grade, email, phone))
+    _print(officer, json_)
+
+
+@app.command("edit")
+def edit(
+    service_id: Annotated[str, typer.Argument(help="The officer to change.")],
+    name: Name = None,
+    grade: Grade = None,
+    email: Email = None,
+    phone: Phone = None,
+    json_: JsonFlag = False,
+) -> None:
+    """Change an officer's details; an option given as "" clears that field.
+
+    \b
+    Example:
+      handover officer edit ias-0042 --phone +919978400042
+    """
+    from vault import officers
+
+    with context.registry() as reg:
+        officer = officers.edit(reg, service_id, officers.OfficerFields(name, grade, email, phone))
+    _print(officer, json_)
+
+
+@app.command("list")
+def list_(json_: JsonFlag = False) -> None:
+    """List officers and the posts they hold now.
+
+    \b
+    Example:
+      handover officer list --json
+    """
+    from vault import officers
+
+    with context.registry() as reg:
+        found = officers.list_officers(reg)
+    output.rows(
+        (o.to_dict() for o in found), COLUMNS, output.Format.JSON if json_ else output.Format.TABLE
+    )
+
+
+@app.command("show")
+def show(
+    service_id: Annotated[str, typer.Argument(help="The officer to show.")],
+    json_: JsonFlag = False,
+) -> None:
+    """Show an officer, every tenure they have had, and their personal accounts.
+
+    \b
+    Example:
+      handover officer show ias-0042
+    """
+    from vault import officers
+
+    with context.registry() as reg:
+        detail = officers.show(reg, service_id)
+    if json_:
+        output.json_value(detail.to_dict())
+        return
+    output.fields(
+        [(k, v) for k, v in detail.officer.to_dict().items() if k != "id"]
+        + [("personal accounts", detail.personal_accounts)]
+    )
+    typer.echo("\nTenures:")
+    output.table(
+        [t.to_dict() for t in detail.tenures],
+        [("post", "post"), ("start_date", "from"), ("end_date", "to")],
+        empty="(none)",
+    )
+
+
+@app.command("assign")
+def assign(
+    service_id: Annotated[str, typer.Argument(help="The officer taking charge.")],
+    post: Annotated[str, typer.Argument(help="The post.")],
+    start: Annotated[
+        str | None,
+        typer.Option("--from", help="First day of the tenure (YYYY-MM-DD; default today)."),
+    ] = None,
+    json_: JsonFlag = False,
+) -> None:
+    """Make an officer the holder of a post from a date; the previous holder's tenure ends then.
+
+    \b
+    Example:
+      handover officer assign ias-0042 collector-ahmedabad --from 2026-01-01
+    """
+    from vault import officers
+
+    with context.registry() as reg:
+        result = officers.assign(reg, service_id, post, context.parse_date(start, "--from"))
+    if json_:
+        output.json_value(result.to_dict())
+        return
+    t = result.tenure
+    typer.echo(f"{t.officer} holds {t.post} from {t.start_date}")
+    if result.ended:
+        typer.echo(f"{result.ended.officer}'s tenure of {t.post} ended on {result.ended.end_date}")
+
+
+@app.command("relieve")
+def relieve(
+    service_id: Annotated[str, typer.Argument(help="The officer leaving the post.")],
+    post: Annotated[str, typer.Argument(help="The post.")],
+    end: Annotated[
+        str | None, typer.Option("--on", help="Last day (YYYY-MM-DD; default today).")
+    ] = None,
+    json_: JsonFlag = False,
+) -> None:
+    """End an officer's tenure, leaving the post vacant until someone is assigned.
+
+    \b
+    Example:
+      handover officer relieve ias-0042 collector-ahmedabad --on 2026-06-30
+    """
+    from vault import officers
+
+    with context.registry() as reg:
+        tenure = officers.relieve(reg, service_id, post, context.parse_date(end, "--on"))
+    if json_:
+        output.json_value(tenure.to_dict())
+    else:
+        typer.echo(
+            f"{tenure.officer} relieved of {tenure.post} on {tenure.end_date}; the post is vacant"
+        )

@@ -1,0 +1,246 @@
+"""Test fixtures: real registries on the backend under test, and the CLI as a user runs it.
+
+``HANDOVER_TEST_DATABASE`` chooses the backend: ``sqlite`` (a file per registry) or
+``postgresql`` (a new database per registry on the server named by
+``HANDOVER_TEST_PG_ADMIN_URL``, which ``scripts/with-postgres`` starts). Nothing is mocked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+BACKEND = os.environ.get("HANDOVER_TEST_DATABASE", "sqlite")
+PG_ADMIN_URL = os.environ.get("HANDOVER_TEST_PG_ADMIN_URL")
+PASSPHRASE = "correct horse battery staple"
+HANDOVER = str(Path(sys.executable).with_name("handover"))
+
+if BACKEND == "postgresql" and not PG_ADMIN_URL:
+    raise RuntimeError(
+        "HANDOVER_TEST_DATABASE=postgresql needs HANDOVER_TEST_PG_ADMIN_URL "
+        "(run the suite through scripts/run-tests)"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if BACKEND != "sqlite" and item.get_closest_marker("sqlite_only"):
+            item.add_marker(pytest.mark.skip(reason="inspects the SQLite file itself"))
+        if BACKEND != "postgresql" and item.get_closest_marker("postgres_only"):
+            item.add_marker(pytest.mark.skip(reason="needs the PostgreSQL run"))
+
+
+_admin_engine: sa.Engine | None = None
+
+
+def _admin() -> sa.Engine:
+    global _admin_engine  # noqa: PLW0603 - one admin connection pool per test process
+    if _admin_engine is None:
+        assert PG_ADMIN_URL
+        _admin_engine = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    return _admin_engine
+
+
+@pytest.fixture
+def new_location(tmp_path: Path) -> Iterator[Callable[[str], str]]:
+    """A factory of fresh, empty registry locations (file paths or PostgreSQL URLs)."""
+    made: list[str] = []
+
+    def make(name: str = "r") -> str:
+        if BACKEND == "sqlite":
+            return str(tmp_path / f"{name}.db")
+        db = f"t_{name}_{uuid.uuid4().hex[:12]}"
+        with _admin().connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{db}"'))
+        made.append(db)
+        return sa.make_url(PG_ADMIN_URL).set(database=db).render_as_string(hide_password=False)
+
+    yield make
+    for db in made:
+        with _admin().connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+
+
+def engine_for(location: str) -> sa.Engine:
+    url = location if "://" in location else f"sqlite:///{location}"
+    return sa.create_engine(url, poolclass=sa.pool.NullPool)
+
+
+def dump(location: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, in a stable order: equal dumps mean an unchanged registry."""
+    engine = engine_for(location)
+    try:
+        meta = sa.MetaData()
+        meta.reflect(engine)
+        out: dict[str, list[tuple[Any, ...]]] = {}
+        with engine.connect() as conn:
+            for name, table in sorted(meta.tables.items()):
+                rows = conn.execute(sa.select(table)).all()
+                out[name] = sorted((tuple(r) for r in rows), key=repr)
+        return out
+    finally:
+        engine.dispose()
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+@dataclass
+class Cli:
+    """The ``handover`` command bound to one registry, run in-process or as a real process."""
+
+    location: str
+    home: Path
+    passphrase_file: Path
+    env: dict[str, str] = field(default_factory=dict)
+    recovery_code: str | None = None
+
+    def _env(self, extra: dict[str, str] | None) -> dict[str, str]:
+        env = {
+            "HANDOVER_REGISTRY": self.location,
+            "HANDOVER_PASSPHRASE_FILE": str(self.passphrase_file),
+            "HANDOVER_ACTOR": "tester",
+            **self.env,
+        }
+        env.update(extra or {})
+        return env
+
+    def __call__(
+        self, *args: str, input: str | None = None, env: dict[str, str] | None = None
+    ) -> Result:
+        """Run in this process through typer's runner; an unexpected error fails the test."""
+        from handover.cli import app
+
+        result = CliRunner().invoke(
+            app, list(args), input=input, env=self._env(env), catch_exceptions=False
+        )
+        out = Result(result.exit_code, result.stdout, result.stderr)
+        assert "handover: unexpected" not in out.stderr, out.stderr
+        return out
+
+    def ok(self, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+        result = self(*args, input=input, env=env)
+        assert result.code == 0, f"{args} failed ({result.code}): {result.stderr}"
+        return result
+
+    def json(self, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> Any:
+        return self.ok(*args, "--json", input=input, env=env).json()
+
+    def fails(
+        self, *args: str, code: int = 1, input: str | None = None, env: dict[str, str] | None = None
+    ) -> str:
+        """Run a command that must fail with ``code`` and one line on stderr; return it."""
+        result = self(*args, input=input, env=env)
+        assert result.code == code, (
+            f"{args}: expected exit {code}, got {result.code}: {result.stdout}{result.stderr}"
+        )
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        assert "Traceback" not in result.stderr
+        return lines[0]
+
+    def run(
+        self,
+        *args: str,
+        input: str | None = None,
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
+    ) -> Result:
+        """Run the installed ``handover`` console script in a fresh process."""
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("HANDOVER_")}
+        full_env.update(self._env(env))
+        proc = subprocess.run(
+            [HANDOVER, *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            env=full_env,
+            cwd=cwd or self.home,
+            timeout=120,
+            check=False,
+        )
+        return Result(proc.returncode, proc.stdout, proc.stderr)
+
+    def dump(self) -> dict[str, list[tuple[Any, ...]]]:
+        return dump(self.location)
+
+
+@pytest.fixture
+def make_cli(tmp_path: Path, new_location: Callable[[str], str]) -> Callable[..., Cli]:
+    """A factory of CLIs, each on its own new registry; ``init=True`` also runs init."""
+
+    def make(name: str = "r", *, init: bool = True, passphrase: str = PASSPHRASE) -> Cli:
+        home = tmp_path / name
+        home.mkdir(exist_ok=True)
+        pw = home / "pw"
+        pw.write_text(passphrase + "\n")
+        cli = Cli(new_location(name), home, pw)
+        if init:
+            code_file = home / "recovery-code"
+            cli.ok("init", "--recovery-code-file", str(code_file))
+            cli.recovery_code = code_file.read_text().strip()
+        return cli
+
+    return make
+
+
+@pytest.fixture
+def cli(make_cli: Callable[..., Cli]) -> Cli:
+    return make_cli()
+
+
+def seed_collectorate(cli: Cli) -> None:
+    """The registry of the foundation issue's session: one district post, holder, account."""
+    cli.ok("config", "domains", "add", "gujarat.gov.in")
+    cli.ok(
+        "post",
+        "add",
+        "collector-ahmedabad",
+        "--title",
+        "Collector, Ahmedabad",
+        "--level",
+        "district",
+        "--district",
+        "Ahmedabad",
+        "--email",
+        "collector.ahd@gujarat.gov.in",
+        "--phone",
+        "+919978400001",
+    )
+    cli.ok("officer", "add", "ias-0042", "--name", "Asha Mehta", "--grade", "super time scale")
+    cli.ok("officer", "assign", "ias-0042", "collector-ahmedabad", "--from", "2026-01-01")
+    cli.ok(
+        "account",
+        "add",
+        "x:@CollectorAhd",
+        "--post",
+        "collector-ahmedabad",
+        "--login-email",
+        "collector.ahd@gujarat.gov.in",
+        "--login-phone",
+        "+919978400001",
+    )
+
+
+@pytest.fixture
+def seeded(cli: Cli) -> Cli:
+    seed_collectorate(cli)
+    return cli

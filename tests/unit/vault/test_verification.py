@@ -1,0 +1,27 @@
+"""The verification state machine, transition by transition."""
+
+import itertools
+
+import pytest
+
+from vault import verification
+from vault.errors import TransitionError
+from vault.model import Status
+
+LEGAL = {
+    ("unverified", "applied"),
+    ("applied", "verified"),
+    ("applied", "rejected"),
+    ("verified", "lapsed"),
+    ("rejected", "applied"),
+    ("lapsed", "applied"),
+}
+
+
+@pytest.mark.parametrize(("old", "new"), list(itertools.product(Status, Status)))
+def test_every_pair(old: Status, new: Status) -> None:
+    if (old.value, new.value) in LEGAL:
+        verification.check("x:@a", old, new)
+    else:
+        with pytest.raises(TransitionError, match=f"cannot become {new.value}"):
+            verification.check("x:@a", old, new)

@@ -1,0 +1,317 @@
+"""The registry's vocabulary: levels, platforms, kinds, 2FA methods, verification states, and the
+plain records that the domain functions return.
+
+Records are frozen dataclasses rather than ORM objects: they are what the command line prints and
+what packets carry, and they must not change under the caller or reach back into the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from vault.errors import InvalidInputError
+
+
+class Level(StrEnum):
+    """The three levels at which the circular organises posts and groups."""
+
+    STATE = "state"
+    HOD = "hod"
+    DISTRICT = "district"
+
+
+class Platform(StrEnum):
+    X = "x"
+    FACEBOOK = "facebook"
+    INSTAGRAM = "instagram"
+    YOUTUBE = "youtube"
+    WHATSAPP = "whatsapp"
+    TELEGRAM = "telegram"
+    LINKEDIN = "linkedin"
+    THREADS = "threads"
+    OTHER = "other"
+
+
+PLATFORM_ALIASES = {
+    "twitter": Platform.X,
+    "fb": Platform.FACEBOOK,
+    "ig": Platform.INSTAGRAM,
+    "yt": Platform.YOUTUBE,
+    "wa": Platform.WHATSAPP,
+}
+
+
+class AccountKind(StrEnum):
+    """``official``: the post's account, handed over on transfer. ``personal``: an officer's own,
+    which must carry the "views are my own" disclaimer."""
+
+    OFFICIAL = "official"
+    PERSONAL = "personal"
+
+
+class TwoFactor(StrEnum):
+    NONE = "none"
+    SMS = "sms"
+    TOTP = "totp"
+    HARDWARE_KEY = "hardware-key"
+    UNKNOWN = "unknown"
+
+
+class Status(StrEnum):
+    """Platform verification of an account; changes follow :data:`vault.verification.ALLOWED`."""
+
+    UNVERIFIED = "unverified"
+    APPLIED = "applied"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+    LAPSED = "lapsed"
+
+
+class ContactField(StrEnum):
+    """Contacts of an official account that must be official (or carry a recorded override)."""
+
+    LOGIN_EMAIL = "login_email"
+    LOGIN_PHONE = "login_phone"
+    RECOVERY_EMAIL = "recovery_email"
+    RECOVERY_PHONE = "recovery_phone"
+
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
+HANDLE_RE = re.compile(r"^[^\s:]{1,200}$")
+GRADE_SUPER_TIME_SCALE = (
+    "super time scale",
+    "above super time scale",
+    "apex scale",
+    "higher administrative grade",
+    "hag",
+    "chief secretary",
+)
+
+
+def slug(value: str, what: str) -> str:
+    """A typed identifier for a post, officer or group: lower case, digits, ``.-_``."""
+    cleaned = value.strip().lower()
+    if not SLUG_RE.match(cleaned):
+        raise InvalidInputError(
+            f"{what} {value!r} is not a valid identifier: use letters, digits, '.', '-' or '_' "
+            "(for example collector-ahmedabad)"
+        )
+    return cleaned
+
+
+def parse_level(value: str) -> Level:
+    try:
+        return Level(value.strip().lower())
+    except ValueError:
+        raise InvalidInputError(f"unknown level {value!r}: choose state, hod or district") from None
+
+
+def parse_platform(value: str) -> Platform:
+    key = value.strip().lower()
+    if key in PLATFORM_ALIASES:
+        return PLATFORM_ALIASES[key]
+    try:
+        return Platform(key)
+    except ValueError:
+        names = ", ".join(p.value for p in Platform)
+        raise InvalidInputError(f"unknown platform {value!r}: choose one of {names}") from None
+
+
+def parse_status(value: str) -> Status:
+    try:
+        return Status(value.strip().lower())
+    except ValueError:
+        names = ", ".join(s.value for s in Status)
+        raise InvalidInputError(f"unknown verification status {value!r}: choose {names}") from None
+
+
+def parse_twofa(value: str) -> TwoFactor:
+    key = value.strip().lower().replace("_", "-")
+    if key in ("hardware", "key", "security-key"):
+        return TwoFactor.HARDWARE_KEY
+    try:
+        return TwoFactor(key)
+    except ValueError:
+        names = ", ".join(t.value for t in TwoFactor)
+        raise InvalidInputError(f"unknown 2FA method {value!r}: choose {names}") from None
+
+
+def parse_kind(value: str) -> AccountKind:
+    try:
+        return AccountKind(value.strip().lower())
+    except ValueError:
+        raise InvalidInputError(
+            f"unknown account kind {value!r}: choose official or personal"
+        ) from None
+
+
+def parse_date(value: str, what: str = "date") -> dt.date:
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInputError(f"{what} {value!r} is not a date like 2026-01-31") from None
+
+
+def is_super_time_scale(grade: str | None) -> bool:
+    """Whether a grade is "super time scale and above", whom the circular requires a smartphone."""
+    return bool(grade) and grade.strip().lower() in GRADE_SUPER_TIME_SCALE  # type: ignore[union-attr]
+
+
+@dataclass(frozen=True)
+class AccountRef:
+    """How people name an account: ``platform:handle``, e.g. ``x:@CollectorAhd``."""
+
+    platform: Platform
+    handle: str
+
+    @property
+    def key(self) -> str:
+        """The handle as the registry compares it: case and a leading ``@`` do not matter."""
+        return handle_key(self.handle)
+
+    def __str__(self) -> str:
+        return f"{self.platform.value}:{self.handle}"
+
+    @classmethod
+    def parse(cls, value: str) -> AccountRef:
+        platform, sep, handle = value.strip().partition(":")
+        if not sep or not handle:
+            raise InvalidInputError(
+                f"account {value!r} is not 'platform:handle' (for example x:@CollectorAhd)"
+            )
+        handle = handle.strip()
+        if not HANDLE_RE.match(handle):
+            raise InvalidInputError(f"handle {handle!r} must be 1-200 characters with no spaces")
+        return cls(parse_platform(platform), handle)
+
+
+def handle_key(handle: str) -> str:
+    return handle.strip().lstrip("@").lower()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+class Record:
+    """Mixin: a JSON-ready dict of a dataclass record, for ``--json`` and packets."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: _plain(v) for k, v in asdict(self).items()}  # type: ignore[call-overload]
+
+
+@dataclass(frozen=True)
+class Tenure(Record):
+    post: str
+    officer: str
+    officer_name: str
+    start_date: dt.date
+    end_date: dt.date | None
+
+
+@dataclass(frozen=True)
+class Post(Record):
+    id: uuid.UUID
+    slug: str
+    title: str
+    department: str | None
+    level: Level
+    district: str | None
+    email: str | None
+    phone: str | None
+    holder: str | None = None
+    holder_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Officer(Record):
+    id: uuid.UUID
+    service_id: str
+    name: str
+    grade: str | None
+    email: str | None
+    phone: str | None
+    posts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class VerificationChange(Record):
+    from_status: Status | None
+    to_status: Status
+    on_date: dt.date
+    evidence: str | None
+    recorded_at: dt.datetime
+    recorded_by: str
+
+
+@dataclass(frozen=True)
+class Override(Record):
+    field: ContactField
+    value: str
+    reason: str
+    recorded_at: dt.datetime
+    recorded_by: str
+
+
+@dataclass(frozen=True)
+class Credentials(Record):
+    """When each secret was last set, and whether a rotation is due; never the secrets."""
+
+    password_changed_at: dt.datetime | None
+    totp_changed_at: dt.datetime | None
+    recovery_codes_changed_at: dt.datetime | None
+    notes_changed_at: dt.datetime | None
+    rotation_due_at: dt.datetime | None
+    rotation_reason: str | None
+
+
+@dataclass(frozen=True)
+class Account(Record):
+    id: uuid.UUID
+    ref: str
+    platform: Platform
+    handle: str
+    url: str | None
+    post: str | None
+    officer: str | None
+    kind: AccountKind
+    disclaimer: bool | None
+    login_email: str | None
+    login_phone: str | None
+    recovery_email: str | None
+    recovery_phone: str | None
+    twofa_method: TwoFactor
+    twofa_phone: str | None
+    twofa_holder: str | None
+    verification: Status
+    verification_date: dt.date | None
+    credentials: Credentials
+    history: tuple[VerificationChange, ...] = ()
+    overrides: tuple[Override, ...] = ()
+
+
+@dataclass(frozen=True)
+class Group(Record):
+    id: uuid.UUID
+    slug: str
+    name: str
+    platform: Platform
+    level: Level
+    district: str | None
+    department: str | None
+    admins: tuple[str, ...] = field(default=())

@@ -1,0 +1,265 @@
+"""The registry's tables, as SQLAlchemy Core metadata.
+
+Core tables rather than ORM classes: listing 10,000 accounts and importing 100,000 rows must not
+build an object per row, and every write goes through the domain modules anyway, which seal
+secrets and append to the event log in the same transaction. The Alembic migrations in
+``vault/migrations`` create exactly these tables; a test compares the two.
+
+Primary keys are UUIDs made on the client, because a sealed value's associated data names its row
+before the row is inserted. Timestamps are UTC-aware on both SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(sa.TypeDecorator[dt.datetime]):
+    """A timestamp that is always timezone-aware UTC in Python, whatever the database stores."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+def _id() -> sa.Column[Any]:
+    return sa.Column("id", sa.Uuid(), primary_key=True)
+
+
+def _stamps() -> list[sa.Column[Any]]:
+    return [
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+    ]
+
+
+settings = sa.Table(
+    "settings",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text(), nullable=False),
+)
+
+official_domains = sa.Table(
+    "official_domains",
+    metadata,
+    sa.Column("domain", sa.String(253), primary_key=True),
+    sa.Column("added_at", UTCDateTime(), nullable=False),
+    sa.Column("added_by", sa.String(200), nullable=False),
+)
+
+posts = sa.Table(
+    "posts",
+    metadata,
+    _id(),
+    sa.Column("slug", sa.String(100), nullable=False, unique=True),
+    sa.Column("title", sa.String(300), nullable=False),
+    sa.Column("department", sa.String(300), nullable=True),
+    sa.Column("level", sa.String(16), nullable=False),
+    sa.Column("district", sa.String(100), nullable=True),
+    sa.Column("email", sa.String(320), nullable=True),
+    sa.Column("phone", sa.String(20), nullable=True),
+    *_stamps(),
+    sa.CheckConstraint("level in ('state', 'hod', 'district')", name="level"),
+)
+
+officers = sa.Table(
+    "officers",
+    metadata,
+    _id(),
+    sa.Column("service_id", sa.String(100), nullable=False, unique=True),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("grade", sa.String(100), nullable=True),
+    sa.Column("email", sa.String(320), nullable=True),
+    sa.Column("phone", sa.String(20), nullable=True),
+    *_stamps(),
+)
+
+tenures = sa.Table(
+    "tenures",
+    metadata,
+    _id(),
+    sa.Column("post_id", sa.Uuid(), sa.ForeignKey("posts.id"), nullable=False),
+    sa.Column("officer_id", sa.Uuid(), sa.ForeignKey("officers.id"), nullable=False),
+    sa.Column("start_date", sa.Date(), nullable=False),
+    sa.Column("end_date", sa.Date(), nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Index(
+        "uq_tenures_open_post",
+        "post_id",
+        unique=True,
+        sqlite_where=sa.text("end_date IS NULL"),
+        postgresql_where=sa.text("end_date IS NULL"),
+    ),
+    sa.Index("ix_tenures_officer_id", "officer_id"),
+)
+
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    _id(),
+    sa.Column("platform", sa.String(20), nullable=False),
+    sa.Column("handle", sa.String(200), nullable=False),
+    sa.Column("handle_key", sa.String(200), nullable=False),
+    sa.Column("url", sa.String(500), nullable=True),
+    sa.Column("post_id", sa.Uuid(), sa.ForeignKey("posts.id"), nullable=True),
+    sa.Column("officer_id", sa.Uuid(), sa.ForeignKey("officers.id"), nullable=True),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("disclaimer", sa.Boolean(), nullable=True),
+    sa.Column("login_email", sa.String(320), nullable=True),
+    sa.Column("login_phone", sa.String(20), nullable=True),
+    sa.Column("recovery_email", sa.String(320), nullable=True),
+    sa.Column("recovery_phone", sa.String(20), nullable=True),
+    sa.Column("twofa_method", sa.String(16), nullable=False),
+    sa.Column("twofa_phone", sa.String(20), nullable=True),
+    sa.Column("twofa_holder", sa.String(300), nullable=True),
+    sa.Column("verification", sa.String(12), nullable=False),
+    sa.Column("verification_date", sa.Date(), nullable=True),
+    sa.Column("password_sealed", sa.LargeBinary(), nullable=True),
+    sa.Column("password_changed_at", UTCDateTime(), nullable=True),
+    sa.Column("totp_sealed", sa.LargeBinary(), nullable=True),
+    sa.Column("totp_changed_at", UTCDateTime(), nullable=True),
+    sa.Column("recovery_codes_sealed", sa.LargeBinary(), nullable=True),
+    sa.Column("recovery_codes_changed_at", UTCDateTime(), nullable=True),
+    sa.Column("notes_sealed", sa.LargeBinary(), nullable=True),
+    sa.Column("notes_changed_at", UTCDateTime(), nullable=True),
+    sa.Column("rotation_due_at", UTCDateTime(), nullable=True),
+    sa.Column("rotation_reason", sa.String(300), nullable=True),
+    *_stamps(),
+    sa.UniqueConstraint("platform", "handle_key"),
+    sa.Index("ix_accounts_post_id", "post_id"),
+    sa.CheckConstraint("kind in ('official', 'personal')", name="kind"),
+    sa.CheckConstraint(
+        "verification in ('unverified', 'applied', 'verified', 'rejected', 'lapsed')",
+        name="verification",
+    ),
+)
+
+contact_overrides = sa.Table(
+    "contact_overrides",
+    metadata,
+    _id(),
+    sa.Column(
+        "account_id", sa.Uuid(), sa.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("field", sa.String(20), nullable=False),
+    sa.Column("value", sa.String(320), nullable=False),
+    sa.Column("reason", sa.String(500), nullable=False),
+    sa.Column("recorded_at", UTCDateTime(), nullable=False),
+    sa.Column("recorded_by", sa.String(200), nullable=False),
+    sa.Index("ix_contact_overrides_account_id", "account_id"),
+)
+
+verification_history = sa.Table(
+    "verification_history",
+    metadata,
+    _id(),
+    sa.Column(
+        "account_id", sa.Uuid(), sa.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("from_status", sa.String(12), nullable=True),
+    sa.Column("to_status", sa.String(12), nullable=False),
+    sa.Column("on_date", sa.Date(), nullable=False),
+    sa.Column("evidence", sa.String(1000), nullable=True),
+    sa.Column("recorded_at", UTCDateTime(), nullable=False),
+    sa.Column("recorded_by", sa.String(200), nullable=False),
+    sa.Index("ix_verification_history_account_id", "account_id"),
+)
+
+groups = sa.Table(
+    "groups",
+    metadata,
+    _id(),
+    sa.Column("slug", sa.String(100), nullable=False, unique=True),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("platform", sa.String(20), nullable=False),
+    sa.Column("level", sa.String(16), nullable=False),
+    sa.Column("district", sa.String(100), nullable=True),
+    sa.Column("department", sa.String(300), nullable=True),
+    *_stamps(),
+    sa.CheckConstraint("level in ('state', 'hod', 'district')", name="level"),
+)
+
+group_admins = sa.Table(
+    "group_admins",
+    metadata,
+    sa.Column(
+        "group_id",
+        sa.Uuid(),
+        sa.ForeignKey("groups.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("post_id", sa.Uuid(), sa.ForeignKey("posts.id"), primary_key=True),
+)
+
+data_keys = sa.Table(
+    "data_keys",
+    metadata,
+    _id(),
+    sa.Column("scope", sa.String(10), nullable=False),
+    sa.Column("post_id", sa.Uuid(), sa.ForeignKey("posts.id"), nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("retired_at", UTCDateTime(), nullable=True),
+    sa.CheckConstraint("scope in ('registry', 'post')", name="scope"),
+)
+
+key_slots = sa.Table(
+    "key_slots",
+    metadata,
+    _id(),
+    sa.Column("key_id", sa.Uuid(), sa.ForeignKey("data_keys.id"), nullable=False),
+    sa.Column("kind", sa.String(12), nullable=False),
+    sa.Column("label", sa.String(100), nullable=False),
+    sa.Column("params", sa.Text(), nullable=False),
+    sa.Column("wrapped", sa.LargeBinary(), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Index("ix_key_slots_key_id", "key_id"),
+    sa.CheckConstraint("kind in ('passphrase', 'keyring', 'recovery', 'age')", name="kind"),
+)
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("seq", sa.Integer(), primary_key=True, autoincrement=False),
+    sa.Column("id", sa.Uuid(), nullable=False, unique=True),
+    sa.Column("at", UTCDateTime(), nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("action", sa.String(60), nullable=False),
+    sa.Column("object_type", sa.String(30), nullable=False),
+    sa.Column("object_id", sa.String(64), nullable=True),
+    sa.Column("object_ref", sa.String(300), nullable=True),
+    sa.Column("details", sa.Text(), nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.Index("ix_events_object_id", "object_id"),
+)

@@ -1,0 +1,302 @@
+"""Where a registry lives, how it is opened, and how every change becomes one transaction.
+
+A registry is one SQLite file by default, or any SQLAlchemy URL (PostgreSQL for a department-wide
+registry). SQLite connections get foreign keys, WAL and a busy timeout; write transactions start
+with ``BEGIN IMMEDIATE`` so that two writers queue instead of failing half-way. On PostgreSQL a
+write transaction takes one advisory lock, which serialises writers exactly as SQLite does: the
+event log's hash chain needs one writer at a time, and it makes claiming race-free.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from vault import migrations
+from vault.errors import RegistryError, SchemaError, StorageError
+
+if TYPE_CHECKING:
+    from vault.keys import Unlocker
+
+# 'handover' in ASCII: the advisory lock every writer of a PostgreSQL registry takes.
+WRITER_LOCK_KEY = 0x68616E646F766572
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+@dataclass(frozen=True)
+class Location:
+    """A registry's address: a SQLAlchemy URL, and the file behind it when it is SQLite."""
+
+    url: str
+    path: Path | None
+
+    @property
+    def display(self) -> str:
+        """The address as it can be shown: a path, or the URL without its password."""
+        if self.path is not None:
+            return str(self.path)
+        return sa.make_url(self.url).render_as_string(hide_password=True)
+
+    @property
+    def dialect(self) -> str:
+        return "sqlite" if self.path is not None else sa.make_url(self.url).get_backend_name()
+
+
+def default_path() -> Path:
+    """The registry file used when neither ``--registry`` nor ``HANDOVER_REGISTRY`` is set."""
+    import platformdirs
+
+    return platformdirs.user_data_path("handover", appauthor=False) / "registry.db"
+
+
+def resolve(value: str | None) -> Location:
+    """Turn what the user typed (a path, a URL, or nothing) into a :class:`Location`."""
+    if not value:
+        path = default_path()
+        return Location(f"sqlite:///{path}", path)
+    if "://" not in value:
+        path = Path(value).expanduser().absolute()
+        return Location(f"sqlite:///{path}", path)
+    try:
+        url = sa.make_url(value)
+    except sa.exc.ArgumentError as exc:
+        raise RegistryError(f"not a registry path or database URL: {value!r}") from exc
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        if not url.database or url.database == ":memory:":
+            raise RegistryError("a SQLite registry needs a file, not an in-memory database")
+        path = Path(url.database).expanduser().absolute()
+        return Location(f"sqlite:///{path}", path)
+    if backend == "postgresql":
+        if url.get_driver_name() in ("", "psycopg2"):
+            url = url.set(drivername="postgresql+psycopg")
+        return Location(url.render_as_string(hide_password=False), None)
+    raise RegistryError(f"unsupported database {backend!r}: use a SQLite file or PostgreSQL")
+
+
+def _make_engine(location: Location) -> sa.Engine:
+    if location.path is not None:
+        engine = sa.create_engine(location.url, poolclass=sa.pool.NullPool)
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+            # Let SQLAlchemy's "begin" event, not pysqlite, decide how a transaction starts.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: sa.Connection) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("writer") else "BEGIN")
+
+        return engine
+    return sa.create_engine(location.url, pool_pre_ping=False)
+
+
+def _storage_error(exc: sa.exc.SQLAlchemyError, location: Location) -> StorageError:
+    orig = getattr(exc, "orig", None)
+    detail = str(orig if orig is not None else exc).strip().splitlines()
+    first = detail[0] if detail else type(exc).__name__
+    return StorageError(f"database error on {location.display}: {first}")
+
+
+@dataclass
+class Tx:
+    """One write transaction: the connection, who acts, and the moment the change is made.
+
+    Domain functions take a ``Tx`` and append their event through :meth:`log`, so the change and
+    its record commit or roll back together.
+    """
+
+    conn: sa.Connection
+    registry: Registry
+    actor: str
+    now: dt.datetime
+
+    def log(
+        self,
+        action: str,
+        object_type: str,
+        object_id: object = None,
+        object_ref: str | None = None,
+        **details: Any,
+    ) -> None:
+        from vault import events
+
+        events.append(self, action, object_type, object_id, object_ref, details)
+
+
+@dataclass
+class Registry:
+    """An open registry: its location, engine, clock, who is acting, and how keys are unlocked."""
+
+    location: Location
+    actor: str
+    clock: Callable[[], dt.datetime]
+    unlocker: Unlocker | None = None
+    upgraded_from: str | None = None
+    backup_path: Path | None = None
+    _engine: sa.Engine | None = field(default=None, repr=False)
+
+    @property
+    def engine(self) -> sa.Engine:
+        if self._engine is None:
+            self._engine = _make_engine(self.location)
+        return self._engine
+
+    @property
+    def dialect(self) -> str:
+        return self.location.dialect
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def read(self) -> Iterator[sa.Connection]:
+        """A read-only transaction: one consistent snapshot for a listing or an audit."""
+        try:
+            with self.engine.connect() as conn, conn.begin():
+                yield conn
+        except sa.exc.SQLAlchemyError as exc:
+            raise _storage_error(exc, self.location) from exc
+
+    @contextmanager
+    def write(self) -> Iterator[Tx]:
+        """A write transaction that holds the registry's single writer lock until it ends."""
+        try:
+            with self.engine.connect() as conn:
+                conn.info["writer"] = True
+                try:
+                    with conn.begin():
+                        if self.dialect == "postgresql":
+                            conn.execute(
+                                sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITER_LOCK_KEY}
+                            )
+                        yield Tx(conn, self, self.actor, self.clock())
+                finally:
+                    conn.info.pop("writer", None)
+        except sa.exc.SQLAlchemyError as exc:
+            raise _storage_error(exc, self.location) from exc
+
+
+def _schema_revision(conn: sa.Connection) -> str | None:
+    if not sa.inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def _backup_sqlite(path: Path, revision: str, now: dt.datetime) -> Path:
+    """Copy a SQLite registry with the online backup API, so the copy is consistent."""
+    target = path.with_name(f"{path.name}.{revision}.{now:%Y%m%dT%H%M%SZ}.bak")
+    src = sqlite3.connect(path)
+    try:
+        dst = sqlite3.connect(target)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    os.chmod(target, 0o600)
+    return target
+
+
+def open_registry(
+    location: Location,
+    *,
+    actor: str,
+    clock: Callable[[], dt.datetime],
+    unlocker: Unlocker | None = None,
+) -> Registry:
+    """Open an existing registry, upgrading its schema (after a backup) when it is older."""
+    if location.path is not None and not location.path.exists():
+        raise RegistryError(
+            f"no registry at {location.path}; create one with 'handover init' "
+            "or choose another with --registry"
+        )
+    registry = Registry(location, actor, clock, unlocker)
+    try:
+        with registry.engine.connect() as conn:
+            revision = _schema_revision(conn)
+    except sa.exc.SQLAlchemyError as exc:
+        registry.close()
+        raise _storage_error(exc, location) from exc
+    if revision is None:
+        registry.close()
+        raise RegistryError(
+            f"{location.display} is not a handover registry; create one with 'handover init'"
+        )
+    if revision == migrations.HEAD:
+        return registry
+    if revision not in migrations.REVISIONS:
+        registry.close()
+        raise SchemaError(
+            f"{location.display} was written by a newer handover (schema {revision}); "
+            "upgrade handover to open it"
+        )
+    if location.path is not None:
+        registry.backup_path = _backup_sqlite(location.path, revision, clock())
+    with registry.write() as tx:
+        migrations.upgrade(tx.conn)
+    registry.upgraded_from = revision
+    return registry
+
+
+def create_registry(
+    location: Location,
+    *,
+    actor: str,
+    clock: Callable[[], dt.datetime],
+    unlocker: Unlocker | None = None,
+) -> Registry:
+    """Make the file (or check the database is empty) and create the schema in one transaction.
+
+    The caller fills the new registry in the same transaction via :meth:`Registry.write`; if that
+    fails, a SQLite file created here is removed again so that nothing half-made is left behind.
+    """
+    if location.path is not None:
+        if location.path.exists() and location.path.stat().st_size > 0:
+            raise RegistryError(f"a registry already exists at {location.path}")
+        location.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        location.path.touch(mode=0o600, exist_ok=True)
+        os.chmod(location.path, 0o600)
+    registry = Registry(location, actor, clock, unlocker)
+    try:
+        with registry.engine.connect() as conn:
+            if _schema_revision(conn) is not None:
+                registry.close()
+                raise RegistryError(f"a registry already exists at {location.display}")
+    except sa.exc.SQLAlchemyError as exc:
+        registry.close()
+        discard_new_file(location)
+        raise _storage_error(exc, location) from exc
+    return registry
+
+
+def discard_new_file(location: Location) -> None:
+    """Remove a SQLite file (and its WAL) that ``create_registry`` made, after a failed init."""
+    if location.path is None:
+        return
+    for suffix in ("", "-wal", "-shm"):
+        with suppress(FileNotFoundError):
+            Path(f"{location.path}{suffix}").unlink()
