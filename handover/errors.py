@@ -26,6 +26,10 @@ class UsageError(HandoverError):
     exit_code = 2
 
 
+class FileError(HandoverError):
+    """An input file cannot be read, or an output file cannot be written."""
+
+
 class SecretInArgvError(UsageError):
     """A secret was given on the command line, where ``ps`` and shell history can see it."""
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import sqlite3
 import subprocess
 import sys
 import uuid
@@ -52,24 +54,50 @@ def _admin() -> sa.Engine:
     return _admin_engine
 
 
+def _new_location(directory: Path, name: str, made: list[str]) -> str:
+    if BACKEND == "sqlite":
+        return str(directory / f"{name}.db")
+    db = f"t_{name}_{uuid.uuid4().hex[:12]}"
+    with _admin().connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{db}"'))
+    made.append(db)
+    return _pg_url(db)
+
+
+def _pg_url(db: str) -> str:
+    assert PG_ADMIN_URL
+    return sa.make_url(PG_ADMIN_URL).set(database=db).render_as_string(hide_password=False)
+
+
+def _drop(made: list[str]) -> None:
+    for db in made:
+        with _admin().connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+
+
+def _clone_location(source: str, directory: Path, name: str, made: list[str]) -> str:
+    """A copy of a registry: the SQLite online backup, or a PostgreSQL template database."""
+    if BACKEND == "sqlite":
+        target = directory / f"{name}.db"
+        src, dst = sqlite3.connect(source), sqlite3.connect(target)
+        src.backup(dst)
+        src.close()
+        dst.close()
+        return str(target)
+    db = f"t_{name}_{uuid.uuid4().hex[:12]}"
+    template = sa.make_url(source).database
+    with _admin().connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{db}" TEMPLATE "{template}"'))
+    made.append(db)
+    return _pg_url(db)
+
+
 @pytest.fixture
 def new_location(tmp_path: Path) -> Iterator[Callable[[str], str]]:
     """A factory of fresh, empty registry locations (file paths or PostgreSQL URLs)."""
     made: list[str] = []
-
-    def make(name: str = "r") -> str:
-        if BACKEND == "sqlite":
-            return str(tmp_path / f"{name}.db")
-        db = f"t_{name}_{uuid.uuid4().hex[:12]}"
-        with _admin().connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{db}"'))
-        made.append(db)
-        return sa.make_url(PG_ADMIN_URL).set(database=db).render_as_string(hide_password=False)
-
-    yield make
-    for db in made:
-        with _admin().connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+    yield lambda name="r": _new_location(tmp_path, name, made)
+    _drop(made)
 
 
 def engine_for(location: str) -> sa.Engine:
@@ -183,16 +211,13 @@ class Cli:
         return dump(self.location)
 
 
-@pytest.fixture
-def make_cli(tmp_path: Path, new_location: Callable[[str], str]) -> Callable[..., Cli]:
-    """A factory of CLIs, each on its own new registry; ``init=True`` also runs init."""
-
+def _cli_factory(directory: Path, location: Callable[[str], str]) -> Callable[..., Cli]:
     def make(name: str = "r", *, init: bool = True, passphrase: str = PASSPHRASE) -> Cli:
-        home = tmp_path / name
+        home = directory / name
         home.mkdir(exist_ok=True)
         pw = home / "pw"
         pw.write_text(passphrase + "\n")
-        cli = Cli(new_location(name), home, pw)
+        cli = Cli(location(name), home, pw)
         if init:
             code_file = home / "recovery-code"
             cli.ok("init", "--recovery-code-file", str(code_file))
@@ -203,8 +228,53 @@ def make_cli(tmp_path: Path, new_location: Callable[[str], str]) -> Callable[...
 
 
 @pytest.fixture
-def cli(make_cli: Callable[..., Cli]) -> Cli:
-    return make_cli()
+def make_cli(tmp_path: Path, new_location: Callable[[str], str]) -> Callable[..., Cli]:
+    """A factory of CLIs, each on its own new registry; ``init=True`` also runs init."""
+    return _cli_factory(tmp_path, new_location)
+
+
+Builder = Callable[[Callable[..., Cli], Path], Any]
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str, Builder], Any]]:
+    """Registries built once per test process, for tests to clone (see :func:`clone`).
+
+    Building a registry costs an init, Argon2id unlocks and a dozen commands; cloning it costs a
+    file copy or a template database.
+    """
+    cache: dict[str, Any] = {}
+    made: list[str] = []
+
+    def get(name: str, build: Builder) -> Any:
+        if name not in cache:
+            root = tmp_path_factory.mktemp(f"template-{name}")
+            cache[name] = build(_cli_factory(root, lambda n: _new_location(root, n, made)), root)
+        return cache[name]
+
+    yield get
+    _drop(made)
+
+
+@pytest.fixture
+def clone(tmp_path: Path) -> Iterator[Callable[[Cli], Cli]]:
+    """Copy a template registry (and its home folder of files) for one test to change."""
+    made: list[str] = []
+
+    def do(template: Cli) -> Cli:
+        home = tmp_path / template.home.name
+        shutil.copytree(template.home, home)
+        location = _clone_location(template.location, tmp_path, template.home.name, made)
+        return Cli(
+            location,
+            home,
+            home / template.passphrase_file.name,
+            dict(template.env),
+            template.recovery_code,
+        )
+
+    yield do
+    _drop(made)
 
 
 def seed_collectorate(cli: Cli) -> None:
@@ -240,7 +310,19 @@ def seed_collectorate(cli: Cli) -> None:
     )
 
 
-@pytest.fixture
-def seeded(cli: Cli) -> Cli:
+def _seeded(make: Callable[..., Cli], root: Path) -> Cli:
+    cli = make()
     seed_collectorate(cli)
     return cli
+
+
+@pytest.fixture
+def seeded(templates: Callable[[str, Builder], Any], clone: Callable[[Cli], Cli]) -> Cli:
+    """A registry holding the foundation issue's session."""
+    return clone(templates("seeded", _seeded))
+
+
+@pytest.fixture
+def cli(templates: Callable[[str, Builder], Any], clone: Callable[[Cli], Cli]) -> Cli:
+    """A new, initialised, empty registry."""
+    return clone(templates("blank", lambda make, root: make()))

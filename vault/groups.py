@@ -45,6 +45,10 @@ def _admins(conn: sa.Connection, group_ids: list[uuid.UUID] | None = None) -> di
     return found
 
 
+def admins_of(conn: sa.Connection, group_id: uuid.UUID) -> list[str]:
+    return _admins(conn, [group_id]).get(group_id, [])
+
+
 def to_group(row: Any, admins: list[str]) -> Group:
     return Group(
         row.id,

@@ -62,6 +62,7 @@ SLOT_KINDS = ("passphrase", "recovery", "keyring", "age")
 # Every sealed column, by table; key rotation and backups walk this map.
 SEALED_COLUMNS: dict[str, tuple[str, ...]] = {
     "accounts": ("password_sealed", "totp_sealed", "recovery_codes_sealed", "notes_sealed"),
+    "identities": ("age_secret_sealed", "signing_secret_sealed"),
 }
 
 

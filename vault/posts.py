@@ -64,6 +64,12 @@ def _holders(conn: sa.Connection, post_ids: list[uuid.UUID] | None = None) -> di
     return {r.post_id: (r.service_id, r.name) for r in conn.execute(query)}
 
 
+def holder_of(conn: sa.Connection, post_id: uuid.UUID) -> tuple[str, str] | None:
+    """The current holder's service id and name, or ``None`` for a vacant post."""
+    held: tuple[str, str] | None = _holders(conn, [post_id]).get(post_id)
+    return held
+
+
 def to_post(row: Any, holder: tuple[str, str] | None = None) -> Post:
     return Post(
         row.id,

@@ -34,6 +34,8 @@ LAZY: dict[str, tuple[str, str]] = {
     "group": ("handover.cli.groups", "WhatsApp and other groups, and their admin posts."),
     "config": ("handover.cli.config", "Official email domains and audit thresholds."),
     "key": ("handover.cli.keys", "Key slots (passphrase, recovery, keyring) and rotation."),
+    "identity": ("handover.cli.identity", "Your officer identity: keys to receive and sign."),
+    "packet": ("handover.cli.packets", "Create, inspect and claim handover packets; receipts."),
 }
 
 

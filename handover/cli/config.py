@@ -103,3 +103,63 @@ def show(json_: JsonFlag = False) -> None:
         [("name", "setting"), ("value", "value"), ("default", "default"), ("help", "meaning")],
         output.Format.JSON if json_ else output.Format.TABLE,
     )
+
+
+escrow = context.sub_app(
+    "Escrow recipients: age keys (the IT cell's) that every packet is also encrypted to."
+)
+app.add_typer(escrow, name="escrow")
+
+
+@escrow.command("add")
+def escrow_add(
+    recipient: Annotated[str, typer.Argument(help="An age recipient, age1...")],
+    label: Annotated[str | None, typer.Option("--label", help="Whose key it is.")] = None,
+) -> None:
+    """Encrypt every packet also to this age recipient.
+
+    \b
+    Example:
+      handover config escrow add age1... --label "IT cell, Revenue Department"
+    """
+    from vault import escrow as core
+
+    with context.registry() as reg:
+        added = core.add(reg, recipient, label)
+    typer.echo(f"packets will also be encrypted to {added}")
+
+
+@escrow.command("remove")
+def escrow_remove(
+    recipient: Annotated[str, typer.Argument(help="The recipient to remove.")],
+) -> None:
+    """Stop encrypting packets to this recipient.
+
+    \b
+    Example:
+      handover config escrow remove age1...
+    """
+    from vault import escrow as core
+
+    with context.registry() as reg:
+        removed = core.remove(reg, recipient)
+    typer.echo(f"{removed} is no longer an escrow recipient")
+
+
+@escrow.command("list")
+def escrow_list(json_: JsonFlag = False) -> None:
+    """List escrow recipients.
+
+    \b
+    Example:
+      handover config escrow list
+    """
+    from vault import escrow as core
+
+    with context.registry() as reg:
+        found = core.list_escrow(reg)
+    output.rows(
+        found,
+        [("recipient", "recipient"), ("label", "label"), ("added_at", "added")],
+        output.Format.JSON if json_ else output.Format.TABLE,
+    )

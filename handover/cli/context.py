@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from handover.errors import SecretInArgvError, UsageError
+from handover.errors import FileError, SecretInArgvError, UsageError
 
 if TYPE_CHECKING:
     from vault.keys import Unlocker
@@ -149,6 +149,31 @@ def registry() -> Iterator[Registry]:
         yield reg
     finally:
         reg.close()
+
+
+def read_file(path: Path) -> bytes:
+    """A whole input file (packet, card, receipt), or a clear error."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise FileError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def write_new_file(path: Path, data: bytes, *, force: bool = False, mode: int = 0o644) -> None:
+    """Write ``data`` to ``path`` whole or not at all; an existing file needs ``force``."""
+    if path.exists() and not force:
+        raise FileError(f"{path} exists; choose another name or give --force")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise FileError(f"cannot write {path}: {exc.strerror}") from None
 
 
 def read_stdin(what: str) -> str:

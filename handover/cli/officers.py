@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -189,3 +190,49 @@ def relieve(
         typer.echo(
             f"{tenure.officer} relieved of {tenure.post} on {tenure.end_date}; the post is vacant"
         )
+
+
+@app.command("import-card")
+def import_card(
+    card: Annotated[
+        Path, typer.Argument(help="An identity card file from 'handover identity card'.")
+    ],
+    json_: JsonFlag = False,
+) -> None:
+    """Record another officer's public keys from their identity card.
+
+    The card's self-signature is checked. Confirm the printed fingerprint with the officer by
+    phone before trusting packets or receipts they sign.
+
+    \b
+    Example:
+      handover officer import-card ravi.card
+    """
+    from handover.card import import_card as do_import
+
+    data = context.read_file(card)
+    with context.registry() as reg:
+        info, imported = do_import(reg, data)
+    if json_:
+        output.json_value(
+            {
+                "officer": info.officer,
+                "name": info.name,
+                "fingerprint": info.fingerprint,
+                "new_officer": imported.new_officer,
+                "replaced": imported.replaced,
+                "unchanged": imported.unchanged,
+            }
+        )
+        return
+    if imported.unchanged:
+        typer.echo(f"{info.officer} ({info.name}): this key is already on record")
+    else:
+        what = "new officer" if imported.new_officer else "officer"
+        typer.echo(f"imported {what} {info.officer} ({info.name})")
+        if imported.replaced:
+            typer.echo(f"their previous key {imported.replaced} is kept as history")
+    typer.echo(
+        f"fingerprint {info.fingerprint}\nconfirm it with {info.name} out of band "
+        "(by phone) before trusting their packets"
+    )

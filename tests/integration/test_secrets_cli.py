@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import Cli, engine_for
+from tests.conftest import Cli, engine_for, seed_collectorate
 
 PASSWORD = "S3cret-Passw0rd!"
 SEED = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
@@ -18,13 +18,21 @@ CODES = "rc-11111-aaaa\nrc-22222-bbbb\n"
 NOTES = "security question: first posting -> Dholka"
 
 
+def _with_secrets(make, root):  # type: ignore[no-untyped-def]
+    cli = make()
+    seed_collectorate(cli)
+    cli.ok("account", "set-password", "x:@CollectorAhd", input=PASSWORD + "\n")
+    cli.ok("account", "set-totp", "x:@CollectorAhd", input=URI + "\n")
+    cli.ok("account", "set-recovery-codes", "x:@CollectorAhd", input=CODES)
+    cli.ok("account", "set-notes", "x:@CollectorAhd", input=NOTES)
+    return cli
+
+
 @pytest.fixture
-def secret(seeded: Cli) -> Cli:
-    seeded.ok("account", "set-password", "x:@CollectorAhd", input=PASSWORD + "\n")
-    seeded.ok("account", "set-totp", "x:@CollectorAhd", input=URI + "\n")
-    seeded.ok("account", "set-recovery-codes", "x:@CollectorAhd", input=CODES)
-    seeded.ok("account", "set-notes", "x:@CollectorAhd", input=NOTES)
-    return seeded
+def secret(templates, clone) -> Cli:  # type: ignore[no-untyped-def]
+    """The seeded registry with every kind of secret set on x:@CollectorAhd."""
+    made: Cli = clone(templates("secrets", _with_secrets))
+    return made
 
 
 def revealed(cli: Cli, env: dict[str, str] | None = None) -> dict[str, object]:

@@ -1,0 +1,94 @@
+"""Identity cards: an officer's public keys, self-signed, to be imported by other registries.
+
+A card says: officer id, name and grade, age recipient, ``ssh-ed25519`` signing key and its
+fingerprint, signed by that signing key (namespace ``handover.card.v1``). The self-signature proves
+that whoever made the card holds the key; that the key is the officer's is confirmed out of band,
+by reading the fingerprint to each other, which is why import prints it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from handover.errors import PacketError
+from handover.wire import SignedDocument, require
+from vault import sshsig
+from vault.errors import SignatureError
+
+if TYPE_CHECKING:
+    from vault.identity import Imported
+    from vault.storage import Registry
+
+MAGIC = "HANDOVER-IDENTITY-CARD/1"
+NAMESPACE = "handover.card.v1"
+BAD = "the identity card is damaged or not authentic"
+
+
+@dataclass(frozen=True)
+class Card:
+    officer: str
+    name: str
+    grade: str | None
+    age_recipient: str
+    signing_key: str
+    fingerprint: str
+
+
+def make(registry: Registry, officer: str | None) -> tuple[Card, bytes]:
+    from vault import identity
+
+    with registry.read() as conn:
+        row = identity.own_identity(conn, officer)
+        body = {
+            "format": 1,
+            "kind": "handover-identity-card",
+            "officer": {"id": row.service_id, "name": row.name, "grade": row.grade},
+            "age_recipient": row.age_recipient,
+            "signing_key": row.signing_key,
+            "fingerprint": row.fingerprint,
+            "created": row.created_at.isoformat(),
+        }
+        doc = SignedDocument.create(
+            MAGIC, body, lambda m: identity.sign_as(conn, registry, row, NAMESPACE, m)
+        )
+    return _card(body), doc.to_bytes()
+
+
+def _card(body: dict[str, Any]) -> Card:
+    officer = require(body.get("officer"), dict, BAD)
+    grade = officer.get("grade")
+    return Card(
+        require(officer.get("id"), str, BAD),
+        require(officer.get("name"), str, BAD),
+        grade if isinstance(grade, str) else None,
+        require(body.get("age_recipient"), str, BAD),
+        require(body.get("signing_key"), str, BAD),
+        require(body.get("fingerprint"), str, BAD),
+    )
+
+
+def read(data: bytes) -> Card:
+    """Parse a card and check its self-signature."""
+    doc = SignedDocument.from_bytes(data, MAGIC, BAD)
+    if doc.body.get("format") != 1 or doc.body.get("kind") != "handover-identity-card":
+        raise PacketError(BAD)
+    card = _card(doc.body)
+    try:
+        key = sshsig.PublicKey.parse(card.signing_key)
+        sshsig.verify(doc.signature, NAMESPACE, doc.message, key)
+    except SignatureError:
+        raise PacketError(BAD) from None
+    if key.fingerprint != card.fingerprint:
+        raise PacketError(BAD)
+    return card
+
+
+def import_card(registry: Registry, data: bytes) -> tuple[Card, Imported]:
+    from vault import identity
+
+    card = read(data)
+    imported = identity.import_public(
+        registry, card.officer, card.name, card.grade, card.age_recipient, card.signing_key
+    )
+    return card, imported

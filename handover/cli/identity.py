@@ -1,0 +1,137 @@
+"""``handover identity``: this registry's officer identities (age + Ed25519) and their cards."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from handover import output
+from handover.cli import context
+from handover.cli.context import JsonFlag
+
+app = context.sub_app(
+    "Officer identities: an age key for receiving handover packets and an Ed25519 key for "
+    "signing them, kept sealed in this registry; cards carry the public halves to others."
+)
+
+Officer = Annotated[
+    str | None,
+    typer.Option("--officer", help="The officer (default: the only identity this registry holds)."),
+]
+COLUMNS = [
+    ("officer", "officer"),
+    ("officer_name", "name"),
+    ("fingerprint", "signing key"),
+    ("age_recipient", "age recipient"),
+    ("local", "private keys here"),
+    ("created_at", "created"),
+    ("retired_at", "retired"),
+]
+
+
+@app.command("create")
+def create(
+    officer: Annotated[str, typer.Option("--officer", help="The officer this identity is for.")],
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace", help="Replace the officer's current keys (the old ones stay as history)."
+        ),
+    ] = False,
+    json_: JsonFlag = False,
+) -> None:
+    """Make an officer's identity: an age X25519 key and an Ed25519 signing key.
+
+    \b
+    Example:
+      handover identity create --officer ias-0042
+    """
+    from vault import identity
+
+    with context.registry() as reg:
+        made = identity.create(reg, officer, replace=replace)
+    if json_:
+        output.json_value(made.to_dict())
+        return
+    typer.echo(
+        f"identity of {made.officer} created\n  signing key  {made.fingerprint}\n"
+        f"  age          {made.age_recipient}\n"
+        "share it with 'handover identity card -o FILE'"
+    )
+
+
+@app.command("card")
+def card(
+    out: Annotated[Path, typer.Option("-o", "--output", help="Where to write the card.")],
+    officer: Officer = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a self-signed identity card (public keys only) for others to import.
+
+    \b
+    Example:
+      handover identity card -o asha.card
+    """
+    from handover.card import make
+
+    with context.registry() as reg:
+        info, data = make(reg, officer)
+    context.write_new_file(out, data, force=force)
+    typer.echo(f"wrote {out}: {info.officer} ({info.name}), fingerprint {info.fingerprint}")
+
+
+@app.command("list")
+def list_(
+    officer: Annotated[str | None, typer.Option("--officer", help="Only this officer.")] = None,
+    json_: JsonFlag = False,
+) -> None:
+    """List identities on record, current and retired, own and imported.
+
+    \b
+    Example:
+      handover identity list --officer ias-0042
+    """
+    from vault import identity
+
+    with context.registry() as reg:
+        found = identity.list_identities(reg, officer)
+    output.rows(
+        (i.to_dict() for i in found), COLUMNS, output.Format.JSON if json_ else output.Format.TABLE
+    )
+
+
+@app.command("export-age")
+def export_age(
+    out: Annotated[
+        Path, typer.Option("-o", "--output", help="Where to write the age identity (mode 600).")
+    ],
+    officer: Officer = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="I understand the file is a private key in the clear.")
+    ] = False,
+) -> None:
+    """Write the officer's age identity in the clear, to open a packet with 'age -d'.
+
+    WARNING: the file is a private key without protection. Anyone who reads it can open every
+    packet addressed to this officer. Use it once, on your own machine, then delete it
+    (shred -u FILE).
+
+    \b
+    Example:
+      handover identity export-age -o ravi.agekey --yes
+    """
+    from handover.errors import UsageError
+    from vault import identity
+
+    if not yes:
+        raise UsageError("this writes a private key in the clear; give --yes if you mean it")
+    with context.registry() as reg:
+        made, secret = identity.export_age(reg, officer)
+    context.write_new_file(out, (secret + "\n").encode(), mode=0o600)
+    typer.echo(
+        f"wrote {out} (mode 600): the age identity of {made.officer}. It is a private key "
+        "in the clear: delete it after use (shred -u).",
+        err=True,
+    )

@@ -1,0 +1,182 @@
+"""``handover packet``: create, inspect and claim handover packets, and record receipts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from handover import output
+from handover.cli import context
+from handover.cli.context import JsonFlag
+
+app = context.sub_app(
+    "Handover packets: one signed, encrypted file with everything of a post (accounts, "
+    "contacts, verification history, secrets, groups) that only the incoming officer (and "
+    "escrow) can open."
+)
+
+PacketFile = Annotated[Path, typer.Argument(help="The packet file.", metavar="FILE")]
+
+
+@app.command("create")
+def create(
+    post: Annotated[str, typer.Option("--post", help="The post being handed over.")],
+    to: Annotated[
+        str, typer.Option("--to", help="The incoming officer (their card must be imported).")
+    ],
+    out: Annotated[Path, typer.Option("-o", "--output", help="Where to write the packet.")],
+    expires: Annotated[
+        str | None,
+        typer.Option(
+            "--expires", help="Lifetime, e.g. 14d, 36h, 2w (default: packet_expiry_days)."
+        ),
+    ] = None,
+    sender: Annotated[
+        str | None,
+        typer.Option("--from", help="Sign as this officer (default: the post's holder)."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    json_: JsonFlag = False,
+) -> None:
+    """Make the handover packet of a post for the incoming officer.
+
+    \b
+    Example:
+      handover packet create --post collector-ahmedabad --to ias-0077 -o p.handover
+    """
+    from handover import packet
+
+    lifetime = packet.parse_duration(expires) if expires else None
+    with context.registry() as reg:
+        made = packet.create(
+            reg,
+            post,
+            to,
+            lifetime=lifetime,
+            sender=sender,
+            write=lambda data: context.write_new_file(out, data, force=force, mode=0o600),
+        )
+    if json_:
+        output.json_value({**made.to_dict(), "file": str(out)})
+        return
+    typer.echo(
+        f"wrote {out}: {made.accounts} accounts of {made.post}, from {made.sender} to "
+        f"{made.recipient}"
+        + (f" and {made.escrow} escrow" if made.escrow else "")
+        + f", expires {packet.iso(made.expires)}\nsha256 {made.sha256}"
+    )
+
+
+@app.command("inspect")
+def inspect(packet_file: PacketFile, json_: JsonFlag = False) -> None:
+    """Check a packet's signature and show who sent it, to whom, for which post; no key needed.
+
+    \b
+    Example:
+      handover packet inspect p.handover
+    """
+    from handover import packet
+    from vault.errors import RegistryError
+
+    data = context.read_file(packet_file)
+    try:
+        with context.registry() as reg:
+            info = packet.inspect(data, context.now(), reg)
+    except RegistryError:
+        info = packet.inspect(data, context.now(), None)
+    if json_:
+        output.json_value(info.to_dict())
+        return
+    output.fields(
+        [
+            ("signature", f"good, by {info.sender['officer']} ({info.sender['name']})"),
+            ("signer key", f"{info.sender['fingerprint']}: {info.sender_known}"),
+            ("packet", str(info.packet_id)),
+            ("post", f"{info.post['slug']} ({info.post['title']})"),
+            (
+                "to",
+                f"{info.recipient['officer']} ({info.recipient['name']}) "
+                f"{info.recipient['recipient']}",
+            ),
+            ("escrow", info.escrow or "none"),
+            ("accounts", info.accounts),
+            ("created", packet.iso(info.created)),
+            ("expires", packet.iso(info.expires) + (" (EXPIRED)" if info.expired else "")),
+            ("sha256", info.sha256),
+        ]
+    )
+
+
+@app.command("claim")
+def claim(
+    packet_file: PacketFile,
+    receipt: Annotated[
+        Path | None,
+        typer.Option(
+            "--receipt", help="Where to write the signed receipt (default: FILE.receipt)."
+        ),
+    ] = None,
+    json_: JsonFlag = False,
+) -> None:
+    """Verify a packet addressed to you and take the post into this registry.
+
+    Refused: an unknown signer, a packet for someone else, an expired one, one already
+    claimed, and anything damaged or altered. On success every credential is marked 'rotation
+    due', and a checklist and a signed receipt are written.
+
+    \b
+    Example:
+      handover packet claim p.handover --receipt r.receipt
+    """
+    from handover.claim import claim as do_claim
+
+    data = context.read_file(packet_file)
+    target = receipt or packet_file.with_name(packet_file.name + ".receipt")
+    with context.registry() as reg:
+        done = do_claim(reg, data, write_receipt=lambda r: context.write_new_file(target, r))
+    if json_:
+        output.json_value({**done.to_dict(), "receipt": str(target)})
+        return
+    typer.echo(
+        f"claimed {done.post} from {done.sender}: {done.accounts_added} accounts added, "
+        f"{done.accounts_updated} updated; {done.officer} now holds the post"
+    )
+    typer.echo(f"receipt written to {target}: send it to {done.sender} or the IT cell")
+    typer.echo(f"\nBefore {done.rotation_due:%Y-%m-%d %H:%M} UTC, for every account:")
+    for item in done.checklist:
+        typer.echo(f"  [ ] {item}")
+    typer.echo("\nAccounts: " + ", ".join(done.accounts))
+
+
+@app.command("receipt")
+def receipt(
+    receipt_file: Annotated[
+        Path, typer.Argument(help="The receipt from the incoming officer.", metavar="FILE")
+    ],
+    json_: JsonFlag = False,
+) -> None:
+    """Verify the incoming officer's receipt and record the handover as complete.
+
+    The outgoing tenure ends and the incoming one begins. In the registry that made the packet,
+    the post's secrets are removed: they are the incoming officer's now.
+
+    \b
+    Example:
+      handover packet receipt r.receipt
+    """
+    from handover.claim import record_receipt
+
+    data = context.read_file(receipt_file)
+    with context.registry() as reg:
+        done = record_receipt(reg, data)
+    if json_:
+        output.json_value(done.to_dict())
+        return
+    typer.echo(
+        f"handover of {done.post} from {done.outgoing} to {done.incoming} is complete "
+        f"(claimed {done.claimed:%Y-%m-%d})"
+    )
+    if done.credentials_removed:
+        typer.echo(f"secrets of {done.credentials_removed} accounts removed from this registry")

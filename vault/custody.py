@@ -1,0 +1,111 @@
+"""Custody records: which packets this registry sent, claimed or saw a receipt for.
+
+They make a claim replay-proof (one ``received`` record per packet id, enforced by a unique
+constraint, so two racing claims cannot both commit), let a receipt close the handover it
+answers, and tell the audit and transfer orders whether a post's change of holder was handed over.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from vault import schema
+from vault.model import Record
+
+if TYPE_CHECKING:
+    from vault.storage import Tx
+
+
+@dataclass(frozen=True)
+class Custody(Record):
+    packet_id: uuid.UUID
+    direction: str
+    post: str
+    from_officer: str
+    to_officer: str
+    packet_sha256: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    recorded_at: dt.datetime
+    claimed_at: dt.datetime | None
+    completed_at: dt.datetime | None
+
+
+def find(conn: sa.Connection, packet_id: uuid.UUID, direction: str) -> Any:
+    c = schema.custody
+    return conn.execute(
+        sa.select(c).where(c.c.packet_id == packet_id, c.c.direction == direction)
+    ).first()
+
+
+def record(
+    tx: Tx,
+    *,
+    packet_id: uuid.UUID,
+    direction: str,
+    post_id: uuid.UUID,
+    from_officer: str,
+    to_officer: str,
+    packet_sha256: str,
+    created_at: dt.datetime,
+    expires_at: dt.datetime,
+    claimed_at: dt.datetime | None = None,
+    completed_at: dt.datetime | None = None,
+    receipt_sha256: str | None = None,
+) -> uuid.UUID:
+    record_id = uuid.uuid4()
+    tx.conn.execute(
+        schema.custody.insert().values(
+            id=record_id,
+            packet_id=packet_id,
+            direction=direction,
+            post_id=post_id,
+            from_officer=from_officer,
+            to_officer=to_officer,
+            packet_sha256=packet_sha256,
+            created_at=created_at,
+            expires_at=expires_at,
+            recorded_at=tx.now,
+            claimed_at=claimed_at,
+            completed_at=completed_at,
+            receipt_sha256=receipt_sha256,
+        )
+    )
+    return record_id
+
+
+def complete(tx: Tx, record_id: uuid.UUID, claimed_at: dt.datetime, receipt_sha256: str) -> None:
+    c = schema.custody
+    tx.conn.execute(
+        c.update()
+        .where(c.c.id == record_id)
+        .values(claimed_at=claimed_at, completed_at=tx.now, receipt_sha256=receipt_sha256)
+    )
+
+
+def list_custody(conn: sa.Connection) -> list[Custody]:
+    c, p = schema.custody, schema.posts
+    rows = conn.execute(
+        sa.select(c, p.c.slug).join(p, p.c.id == c.c.post_id).order_by(c.c.recorded_at)
+    )
+    return [
+        Custody(
+            r.packet_id,
+            r.direction,
+            r.slug,
+            r.from_officer,
+            r.to_officer,
+            r.packet_sha256,
+            r.created_at,
+            r.expires_at,
+            r.recorded_at,
+            r.claimed_at,
+            r.completed_at,
+        )
+        for r in rows
+    ]
