@@ -11,10 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from handover.errors import PacketError
-from handover.wire import SignedDocument, require
 from vault import sshsig
 from vault.errors import SignatureError
+from vault.signed import SignedDocument, require
 
 if TYPE_CHECKING:
     from vault.identity import Imported
@@ -72,15 +71,15 @@ def read(data: bytes) -> Card:
     """Parse a card and check its self-signature."""
     doc = SignedDocument.from_bytes(data, MAGIC, BAD)
     if doc.body.get("format") != 1 or doc.body.get("kind") != "handover-identity-card":
-        raise PacketError(BAD)
+        raise SignatureError(BAD)
     card = _card(doc.body)
     try:
         key = sshsig.PublicKey.parse(card.signing_key)
         sshsig.verify(doc.signature, NAMESPACE, doc.message, key)
     except SignatureError:
-        raise PacketError(BAD) from None
+        raise SignatureError(BAD) from None
     if key.fingerprint != card.fingerprint:
-        raise PacketError(BAD)
+        raise SignatureError(BAD)
     return card
 
 

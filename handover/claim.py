@@ -18,13 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from handover.errors import PacketError, PolicyError
+from handover.errors import PolicyError
 from handover.packet import BAD, Header, Packet, iso, sha256
-from handover.wire import SignedDocument, require
 from vault import sshsig
 from vault.errors import SignatureError
 from vault.events import canonical
 from vault.model import Record
+from vault.signed import SignedDocument, require
 
 if TYPE_CHECKING:
     from vault.storage import Registry, Tx
@@ -71,7 +71,7 @@ def _own_recipient(tx: Tx, header: Header) -> Any:
     for row in identity.local_rows(tx.conn):
         if row.age_recipient == header.recipient["recipient"]:
             if row.service_id != header.recipient["officer"]:
-                raise PacketError(BAD)
+                raise SignatureError(BAD)
             return row
     raise PolicyError(
         f"this packet is addressed to {header.recipient['officer']}, not to an officer whose "
@@ -82,18 +82,18 @@ def _own_recipient(tx: Tx, header: Header) -> Any:
 def _check_manifest(manifest: Any, header: Header) -> dict[str, Any]:
     """The manifest must repeat what the signed header says, byte for byte."""
     if not isinstance(manifest, dict):
-        raise PacketError(BAD)
+        raise SignatureError(BAD)
     repeated = ("packet_id", "created", "expires", "from", "to", "escrow")
     if any(manifest.get(k) != header.raw[k] for k in repeated):
-        raise PacketError(BAD)
+        raise SignatureError(BAD)
     if manifest.get("format") != 1 or manifest.get("kind") != "handover-manifest":
-        raise PacketError(BAD)
+        raise SignatureError(BAD)
     post = manifest.get("post")
     accounts = manifest.get("accounts")
     if not isinstance(post, dict) or post.get("slug") != header.post["slug"]:
-        raise PacketError(BAD)
+        raise SignatureError(BAD)
     if not isinstance(accounts, list) or len(accounts) != header.accounts:
-        raise PacketError(BAD)
+        raise SignatureError(BAD)
     return manifest
 
 
@@ -109,9 +109,9 @@ def _decrypt(tx: Tx, registry: Registry, own: Any, packet: Packet) -> dict[str, 
         )
         manifest = json.loads(plain)
         if canonical(manifest) != plain:
-            raise PacketError(BAD)
+            raise SignatureError(BAD)
     except (pyrage.DecryptError, ValueError, UnicodeDecodeError, TypeError, RecursionError):
-        raise PacketError(BAD) from None
+        raise SignatureError(BAD) from None
     return _check_manifest(manifest, packet.header)
 
 
@@ -153,7 +153,7 @@ def claim(registry: Registry, data: bytes, *, write_receipt: Callable[[bytes], N
         try:
             summary = bundle.import_post(tx, manifest, source=f"packet {header.packet_id}")
         except (KeyError, TypeError, ValueError, AttributeError):
-            raise PacketError(BAD) from None
+            raise SignatureError(BAD) from None
         post = posts.row_by_slug(tx.conn, summary["post"])
         officer = officers.row_by_service_id(tx.conn, own.service_id)
         before = posts.holder_of(tx.conn, post.id)
@@ -207,6 +207,11 @@ def claim(registry: Registry, data: bytes, *, write_receipt: Callable[[bytes], N
         )
         write_receipt(receipt.to_bytes())
         refs = tuple(f"{a['platform']}:{a['handle']}" for a in manifest["accounts"])
+        checklist = CHECKLIST + tuple(
+            f"the sender treats {d} as an official email domain and this registry does not: "
+            f"if it is yours too, run 'handover config domains add {d}'"
+            for d in _missing_domains(tx, manifest)
+        )
         return Claimed(
             header.packet_id,
             post.slug,
@@ -217,9 +222,35 @@ def claim(registry: Registry, data: bytes, *, write_receipt: Callable[[bytes], N
             summary["groups"],
             deadline,
             before[0] if before else None,
-            CHECKLIST,
+            checklist,
             refs,
         )
+
+
+def _missing_domains(tx: Tx, manifest: dict[str, Any]) -> list[str]:
+    """Email domains official for the sender, used by the post's accounts, unknown here.
+
+    They are named, not added: which domains count as official is this registry's decision.
+    """
+    from vault import contacts
+
+    theirs = manifest.get("official_domains")
+    if not isinstance(theirs, list):
+        return []
+    local = contacts.load_official(tx.conn)
+    used = {
+        contacts.email_domain(str(a.get(f)))
+        for a in manifest["accounts"]
+        for f in ("login_email", "recovery_email")
+        if a.get(f)
+    }
+    return sorted(
+        d
+        for d in theirs
+        if isinstance(d, str)
+        and not local.email_is_official(f"x@{d}")
+        and any(u == d or u.endswith("." + d) for u in used)
+    )
 
 
 def _latest_start(tx: Tx, post_id: uuid.UUID) -> dt.date:
@@ -251,7 +282,7 @@ def read_receipt(data: bytes) -> Receipt:
     doc = SignedDocument.from_bytes(data, RECEIPT_MAGIC, RECEIPT_BAD)
     body = doc.body
     if body.get("format") != 1 or body.get("kind") != "handover-receipt":
-        raise PacketError(RECEIPT_BAD)
+        raise SignatureError(RECEIPT_BAD)
     to = require(body.get("to"), dict, RECEIPT_BAD)
     try:
         key = sshsig.PublicKey.parse(require(to.get("signing_key"), str, RECEIPT_BAD))
@@ -259,7 +290,7 @@ def read_receipt(data: bytes) -> Receipt:
         claimed = dt.datetime.fromisoformat(require(body.get("claimed"), str, RECEIPT_BAD))
         packet_id = uuid.UUID(require(body.get("packet_id"), str, RECEIPT_BAD))
     except (SignatureError, ValueError):
-        raise PacketError(RECEIPT_BAD) from None
+        raise SignatureError(RECEIPT_BAD) from None
     return Receipt(
         packet_id,
         require(body.get("packet_sha256"), str, RECEIPT_BAD),
@@ -280,16 +311,17 @@ class Completed(Record):
     incoming: str
     claimed: dt.datetime
     ended_tenure: bool
-    credentials_removed: int
+    rotation_due: dt.datetime
 
 
 def record_receipt(registry: Registry, data: bytes) -> Completed:
     """Verify a receipt and close the handover: tenures change and the custody record completes.
 
-    In the registry that sent the packet, the post's secrets are removed: they now belong to the
-    incoming officer, who rotates them; an old copy here would only be a copy to leak.
+    The credentials this registry holds for the post are marked "rotation due" by the same
+    deadline the incoming officer has: until they are changed, the outgoing officer (and anyone
+    who saw them here) can still use them.
     """
-    from vault import custody, officers, posts, schema
+    from vault import credentials, custody, officers, posts, settings
 
     receipt = read_receipt(data)
     with registry.write() as tx:
@@ -298,7 +330,7 @@ def record_receipt(registry: Registry, data: bytes) -> Completed:
         sent = custody.find(tx.conn, receipt.packet_id, "sent")
         if sent is not None:
             if sent.packet_sha256 != receipt.packet_sha256 or sent.post_id != post.id:
-                raise PacketError(RECEIPT_BAD)
+                raise SignatureError(RECEIPT_BAD)
             if sent.completed_at is not None:
                 raise PolicyError(
                     f"the receipt for packet {receipt.packet_id} was already "
@@ -313,21 +345,8 @@ def record_receipt(registry: Registry, data: bytes) -> Completed:
             start = max(receipt.claimed.astimezone().date(), _latest_start(tx, post.id))
             _, previous = officers.assign_in(tx, incoming, post, start)
             ended = previous is not None
-        removed = 0
         if sent is not None:
             custody.complete(tx, sent.id, receipt.claimed, sha256(data))
-            a = schema.accounts
-            removed = tx.conn.execute(
-                a.update()
-                .where(a.c.post_id == post.id)
-                .values(
-                    password_sealed=None,
-                    totp_sealed=None,
-                    recovery_codes_sealed=None,
-                    notes_sealed=None,
-                    updated_at=tx.now,
-                )
-            ).rowcount
         else:
             custody.record(
                 tx,
@@ -343,6 +362,9 @@ def record_receipt(registry: Registry, data: bytes) -> Completed:
                 completed_at=tx.now,
                 receipt_sha256=sha256(data),
             )
+        days = settings.read(tx.conn, "rotation_deadline_days")
+        deadline = receipt.claimed + dt.timedelta(days=days)
+        credentials.mark_rotation_due(tx, post.id, deadline, f"handover {receipt.packet_id}")
         tx.log(
             "packet.receipt",
             "post",
@@ -351,7 +373,7 @@ def record_receipt(registry: Registry, data: bytes) -> Completed:
             packet_id=receipt.packet_id,
             incoming=receipt.officer,
             claimed=receipt.claimed,
-            credentials_removed=removed,
+            rotation_due=deadline,
         )
         return Completed(
             receipt.packet_id,
@@ -360,5 +382,5 @@ def record_receipt(registry: Registry, data: bytes) -> Completed:
             receipt.officer,
             receipt.claimed,
             ended,
-            removed,
+            deadline,
         )

@@ -34,13 +34,6 @@ class SecretInArgvError(UsageError):
     """A secret was given on the command line, where ``ps`` and shell history can see it."""
 
 
-class PacketError(HandoverError):
-    """A packet, receipt or card could not be read, verified or opened.
-
-    Which check failed is not said, so that a forger learns nothing from trying.
-    """
-
-
 class PolicyError(HandoverError):
     """An authentic packet that this registry must refuse: unknown signer, wrong recipient,
     expired, already claimed."""

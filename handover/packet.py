@@ -29,12 +29,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from handover.errors import PacketError, UsageError
-from handover.wire import split_first_lines, split_signature
+from handover.errors import UsageError
 from vault import sshsig
 from vault.errors import SignatureError
 from vault.events import canonical
 from vault.model import Record
+from vault.signed import split_first_lines, split_signature
 
 if TYPE_CHECKING:
     from vault.storage import Registry
@@ -66,7 +66,7 @@ def parse_duration(text: str) -> dt.timedelta:
 
 def _str(value: Any) -> str:
     if not isinstance(value, str):
-        raise PacketError(BAD)
+        raise SignatureError(BAD)
     return value
 
 
@@ -74,9 +74,9 @@ def _time(value: Any) -> dt.datetime:
     try:
         parsed = dt.datetime.fromisoformat(_str(value))
     except ValueError:
-        raise PacketError(BAD) from None
+        raise SignatureError(BAD) from None
     if parsed.tzinfo is None:
-        raise PacketError(BAD)
+        raise SignatureError(BAD)
     return parsed
 
 
@@ -97,10 +97,10 @@ class Header:
     @classmethod
     def check(cls, raw: dict[str, Any]) -> Header:
         if set(raw) != HEADER_KEYS or raw["format"] != FORMAT or raw["kind"] != "handover-packet":
-            raise PacketError(BAD)
+            raise SignatureError(BAD)
         post, sender, recipient = raw["post"], raw["from"], raw["to"]
         if not all(isinstance(x, dict) for x in (post, sender, recipient)):
-            raise PacketError(BAD)
+            raise SignatureError(BAD)
         for part, keys in (
             (sender, ("officer", "name", "signing_key", "fingerprint")),
             (recipient, ("officer", "name", "recipient")),
@@ -110,14 +110,14 @@ class Header:
                 _str(part.get(key))
         escrow = raw["escrow"]
         if not isinstance(escrow, list) or not all(isinstance(e, str) for e in escrow):
-            raise PacketError(BAD)
+            raise SignatureError(BAD)
         count = raw["accounts"]
         if not isinstance(count, int) or isinstance(count, bool) or count < 0:
-            raise PacketError(BAD)
+            raise SignatureError(BAD)
         try:
             packet_id = uuid.UUID(_str(raw["packet_id"]))
         except ValueError:
-            raise PacketError(BAD) from None
+            raise SignatureError(BAD) from None
         return cls(
             packet_id,
             _time(raw["created"]),
@@ -159,30 +159,30 @@ class Packet:
             key = sshsig.PublicKey.parse(self.header.sender["signing_key"])
             sshsig.verify(self.signature, NAMESPACE, self.signed, key)
         except SignatureError:
-            raise PacketError(BAD) from None
+            raise SignatureError(BAD) from None
         if key.fingerprint != self.header.sender["fingerprint"]:
-            raise PacketError(BAD)
+            raise SignatureError(BAD)
         return key
 
 
 def _check_age_armor(block: bytes) -> None:
     """The age armor exactly as age writes it: 64-column base64 lines between the markers."""
     if not block.startswith(AGE_BEGIN) or not block.endswith(AGE_END):
-        raise PacketError(BAD)
+        raise SignatureError(BAD)
     lines = block[len(AGE_BEGIN) : -len(AGE_END)].split(b"\n")
     if len(lines) < 2 or lines[-1] != b"":
-        raise PacketError(BAD)
+        raise SignatureError(BAD)
     body = lines[:-1]
     if any(not AGE_LINE.match(line) for line in body):
-        raise PacketError(BAD)
+        raise SignatureError(BAD)
     try:
         raw = base64.b64decode(b"".join(body), validate=True)
     except ValueError:
-        raise PacketError(BAD) from None
+        raise SignatureError(BAD) from None
     # Only the canonical armor age writes: 64 columns, no stray bits in the padding.
     text = base64.b64encode(raw)
     if body != [text[i : i + 64] for i in range(0, len(text), 64)]:
-        raise PacketError(BAD)
+        raise SignatureError(BAD)
 
 
 def sha256(data: bytes) -> str:
@@ -216,7 +216,17 @@ def create(
     """
     import pyrage
 
-    from vault import bundle, custody, escrow, events, identity, officers, posts, settings
+    from vault import (
+        bundle,
+        contacts,
+        custody,
+        escrow,
+        events,
+        identity,
+        officers,
+        posts,
+        settings,
+    )
     from vault.errors import NotFoundError
 
     with registry.write() as tx:
@@ -254,6 +264,7 @@ def create(
         content = bundle.export_post(tx.conn, registry, post.slug)
         count = len(content["accounts"])
         log_head = events.head(tx.conn)
+        official_domains = sorted(contacts.load_official(tx.conn).domains)
         times = {"packet_id": str(packet_id), "created": iso(tx.now), "expires": iso(expires)}
         manifest = {
             "format": FORMAT,
@@ -262,6 +273,7 @@ def create(
             **people,
             **content,
             "log_head": {"size": log_head.size, "hash": log_head.hash},
+            "official_domains": official_domains,
         }
         header = {
             "format": FORMAT,

@@ -58,3 +58,16 @@ def test_listing_does_not_import_keyring_or_crypto(seeded: Cli, tmp_path: Path) 
     assert "keyring" not in loaded
     assert "cryptography" not in loaded
     assert "alembic" not in loaded
+
+
+def test_generated_docs_are_current() -> None:
+    """docs/audit.md and docs/commands.md are generated from the code and must match it."""
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run(
+        [sys.executable, str(root / "scripts" / "gen-docs"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr

@@ -36,6 +36,8 @@ LAZY: dict[str, tuple[str, str]] = {
     "key": ("handover.cli.keys", "Key slots (passphrase, recovery, keyring) and rotation."),
     "identity": ("handover.cli.identity", "Your officer identity: keys to receive and sign."),
     "packet": ("handover.cli.packets", "Create, inspect and claim handover packets; receipts."),
+    "log": ("handover.cli.log", "The tamper-evident event log: list, verify, checkpoint."),
+    "audit": ("handover.cli.audit", "What needs attention, by rule, severity and district."),
 }
 
 

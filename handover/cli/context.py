@@ -83,7 +83,9 @@ def secret_option(name: str) -> Any:
 
 
 def sub_app(help_text: str) -> typer.Typer:
-    return typer.Typer(help=help_text, no_args_is_help=True, rich_markup_mode=None)
+    return typer.Typer(
+        help=help_text, no_args_is_help=True, rich_markup_mode=None, add_completion=False
+    )
 
 
 def now() -> dt.datetime:

@@ -159,8 +159,8 @@ def receipt(
 ) -> None:
     """Verify the incoming officer's receipt and record the handover as complete.
 
-    The outgoing tenure ends and the incoming one begins. In the registry that made the packet,
-    the post's secrets are removed: they are the incoming officer's now.
+    The outgoing tenure ends and the incoming one begins; the post's credentials in this
+    registry are marked 'rotation due', since the outgoing officer still knows them.
 
     \b
     Example:
@@ -178,5 +178,6 @@ def receipt(
         f"handover of {done.post} from {done.outgoing} to {done.incoming} is complete "
         f"(claimed {done.claimed:%Y-%m-%d})"
     )
-    if done.credentials_removed:
-        typer.echo(f"secrets of {done.credentials_removed} accounts removed from this registry")
+    typer.echo(
+        f"the post's credentials here are marked for rotation by {done.rotation_due:%Y-%m-%d}"
+    )

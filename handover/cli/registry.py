@@ -12,7 +12,7 @@ from handover.cli import context
 from handover.cli.context import JsonFlag
 from handover.errors import UsageError
 
-app = typer.Typer(rich_markup_mode=None)
+app = typer.Typer(rich_markup_mode=None, add_completion=False)
 
 
 @app.command("init")

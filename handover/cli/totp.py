@@ -11,7 +11,7 @@ from handover.cli import context
 from handover.cli.accounts import Ref
 from handover.cli.context import JsonFlag
 
-app = typer.Typer(rich_markup_mode=None)
+app = typer.Typer(rich_markup_mode=None, add_completion=False)
 
 
 @app.command("totp")

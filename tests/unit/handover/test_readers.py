@@ -12,15 +12,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from handover import card, claim, packet
-from handover.errors import PacketError
 from tests.vectors import generate as g
 from vault import sshsig, totp
 from vault.errors import InvalidInputError, SignatureError
 
 READERS: dict[str, tuple[Callable[[bytes], Any], type[Exception]]] = {
-    "packet": (packet.Packet.from_bytes, PacketError),
-    "card": (card.read, PacketError),
-    "receipt": (claim.read_receipt, PacketError),
+    "packet": (packet.Packet.from_bytes, SignatureError),
+    "card": (card.read, SignatureError),
+    "receipt": (claim.read_receipt, SignatureError),
 }
 
 

@@ -13,6 +13,20 @@ branch_labels = None
 depends_on = None
 
 
+# Checkpoints are evidence about the log; like the log, they are only ever added.
+SQLITE_TRIGGERS = [
+    """CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints
+       BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END""",
+    """CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints
+       BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END""",
+]
+POSTGRES_TRIGGERS = [
+    """CREATE TRIGGER checkpoints_no_update BEFORE UPDATE OR DELETE ON checkpoints
+       FOR EACH ROW EXECUTE FUNCTION events_append_only()""",
+    "REVOKE UPDATE, DELETE, TRUNCATE ON checkpoints FROM PUBLIC",
+]
+
+
 def upgrade() -> None:
     op.create_table(
         "checkpoints",
@@ -84,6 +98,9 @@ def upgrade() -> None:
             sqlite_where=sa.text("retired_at IS NULL"),
             postgresql_where=sa.text("retired_at IS NULL"),
         )
+    dialect = op.get_bind().dialect.name
+    for statement in SQLITE_TRIGGERS if dialect == "sqlite" else POSTGRES_TRIGGERS:
+        op.execute(statement)
 
 
 def downgrade() -> None:

@@ -1,4 +1,5 @@
-"""The text formats handover writes: a magic line, one line of RFC 8785 JSON, armored blocks.
+"""The signed text formats of handover (cards, receipts, packets, log checkpoints): a magic
+line, one line of RFC 8785 JSON, armored blocks.
 
 Every file is plain ASCII so that standard tools can cut it apart (see docs/packet-format.md).
 Reading is strict: the JSON line must be exactly its canonical encoding, blocks must be exactly as
@@ -13,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from handover.errors import PacketError
+from vault.errors import SignatureError
 from vault.events import canonical
 
 MAX_BYTES = 64 * 1024 * 1024
@@ -24,22 +25,22 @@ SIG_END = b"-----END SSH SIGNATURE-----\n"
 def split_first_lines(data: bytes, magic: str, bad: str) -> tuple[dict[str, Any], bytes]:
     """Check the magic line, read the canonical JSON line; return it and the rest."""
     if len(data) > MAX_BYTES or not data.startswith(magic.encode() + b"\n"):
-        raise PacketError(bad)
+        raise SignatureError(bad)
     rest = data[len(magic) + 1 :]
     line, sep, rest = rest.partition(b"\n")
     if not sep:
-        raise PacketError(bad)
+        raise SignatureError(bad)
     try:
         value = json.loads(line.decode("ascii"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise PacketError(bad) from None
+        raise SignatureError(bad) from None
     if not isinstance(value, dict):
-        raise PacketError(bad)
+        raise SignatureError(bad)
     try:
         if canonical(value) != line:
-            raise PacketError(bad)
+            raise SignatureError(bad)
     except (TypeError, ValueError, OverflowError):
-        raise PacketError(bad) from None
+        raise SignatureError(bad) from None
     return value, rest
 
 
@@ -47,16 +48,16 @@ def split_signature(rest: bytes, bad: str) -> tuple[bytes, str]:
     """Split ``body || signature block`` where the signature block ends the file."""
     at = rest.find(SIG_BEGIN)
     if at < 0 or not rest.endswith(SIG_END) or rest.count(SIG_BEGIN) != 1:
-        raise PacketError(bad)
+        raise SignatureError(bad)
     try:
         return rest[:at], rest[at:].decode("ascii")
     except UnicodeDecodeError:
-        raise PacketError(bad) from None
+        raise SignatureError(bad) from None
 
 
 def require(value: Any, kind: type | tuple[type, ...], bad: str) -> Any:
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
-        raise PacketError(bad)
+        raise SignatureError(bad)
     return value
 
 
@@ -87,5 +88,5 @@ class SignedDocument:
         body, rest = split_first_lines(data, magic, bad)
         middle, signature = split_signature(rest, bad)
         if middle:
-            raise PacketError(bad)
+            raise SignatureError(bad)
         return cls(magic, body, signature)

@@ -1,0 +1,372 @@
+"""Every audit rule, firing and not firing, on real registries through the CLI.
+
+A clean registry yields no finding at all (so no rule fires where it should not); each case then
+makes one change and checks that exactly the expected rules fire, on the expected objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import BACKEND, Cli, engine_for
+from vault.audit import RULES
+
+LATER = (dt.datetime.now(dt.UTC) + dt.timedelta(days=40)).isoformat()
+MUCH_LATER = (dt.datetime.now(dt.UTC) + dt.timedelta(days=400)).isoformat()
+
+
+def add_account(cli: Cli, ref: str, *extra: str, password: str | None = None) -> None:
+    cli.ok(
+        "account",
+        "add",
+        ref,
+        "--post",
+        "collector-ahmedabad",
+        "--login-email",
+        "collector.ahd@gujarat.gov.in",
+        "--login-phone",
+        "+919978400001",
+        "--2fa",
+        "hardware-key",
+        *extra,
+    )
+    if password:
+        cli.ok("account", "set-password", ref, input=password + "\n")
+
+
+def build_clean(make: Callable[..., Cli], root: Any) -> Cli:
+    cli = make("clean")
+    cli.ok("config", "domains", "add", "gujarat.gov.in")
+    cli.ok(
+        "post",
+        "add",
+        "collector-ahmedabad",
+        "--title",
+        "Collector, Ahmedabad",
+        "--level",
+        "district",
+        "--district",
+        "Ahmedabad",
+        "--email",
+        "collector.ahd@gujarat.gov.in",
+        "--phone",
+        "+919978400001",
+    )
+    cli.ok(
+        "officer",
+        "add",
+        "ias-0042",
+        "--name",
+        "Asha Mehta",
+        "--grade",
+        "super time scale",
+        "--phone",
+        "+919978400042",
+    )
+    cli.ok("officer", "assign", "ias-0042", "collector-ahmedabad", "--from", "2026-01-01")
+    cli.ok("identity", "create", "--officer", "ias-0042")
+    cli.ok(
+        "group",
+        "add",
+        "ahd-district",
+        "--name",
+        "Ahmedabad officers",
+        "--level",
+        "district",
+        "--district",
+        "Ahmedabad",
+        "--admin",
+        "collector-ahmedabad",
+    )
+    add_account(cli, "x:@CollectorAhd", "--status", "verified", password="x-pass-1")
+    cli.ok("account", "set-totp", "x:@CollectorAhd", input="JBSWY3DPEHPK3PXP\n")
+    add_account(cli, "facebook:collectorahd", "--status", "verified", password="fb-pass-2")
+    cli.ok(
+        "account",
+        "add",
+        "x:@AshaMehta",
+        "--kind",
+        "personal",
+        "--officer",
+        "ias-0042",
+        "--disclaimer",
+    )
+    return cli
+
+
+@pytest.fixture
+def clean(templates, clone) -> Cli:  # type: ignore[no-untyped-def]
+    made: Cli = clone(templates("audit-clean", build_clean))
+    return made
+
+
+def audit(cli: Cli, *args: str, env: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    findings: list[dict[str, Any]] = cli.ok("audit", "--format", "json", *args, env=env).json()[
+        "findings"
+    ]
+    return findings
+
+
+def sql(cli: Cli, statement: str, **params: Any) -> None:
+    engine = engine_for(cli.location)
+    with engine.begin() as conn:
+        conn.execute(sa.text(statement), params)
+    engine.dispose()
+
+
+def test_a_clean_registry_has_no_findings(clean: Cli) -> None:
+    assert audit(clean) == []
+    assert clean.ok("audit", "--fail-on", "low").code == 0
+    assert "no findings" in clean.ok("audit").stdout
+
+
+def _tamper_log(cli: Cli) -> None:
+    if BACKEND == "sqlite":
+        sql(cli, "DROP TRIGGER events_no_update")
+    else:
+        sql(cli, "ALTER TABLE events DISABLE TRIGGER events_no_update")
+    sql(cli, "UPDATE events SET actor = 'mallory' WHERE seq = 2")
+
+
+# rule -> (steps, expected {(rule, object)}, audit environment)
+Case = tuple[Callable[[Cli], None], set[tuple[str, str]], dict[str, str]]
+CASES: dict[str, Case] = {
+    "verification.unverified": (
+        lambda c: add_account(c, "instagram:ahd", password="ig-3"),
+        {("verification.unverified", "instagram:ahd")},
+        {},
+    ),
+    "verification.pending": (
+        lambda c: add_account(c, "instagram:ahd", "--status", "applied", password="ig-3"),
+        {("verification.pending", "instagram:ahd")},
+        {},
+    ),
+    "verification.overdue": (
+        lambda c: add_account(c, "instagram:ahd", "--status", "applied", password="ig-3"),
+        {("verification.overdue", "instagram:ahd")},
+        {"HANDOVER_NOW": LATER},
+    ),
+    "verification.lapsed": (
+        lambda c: c.ok("account", "verify", "x:@CollectorAhd", "--status", "lapsed"),
+        {("verification.lapsed", "x:@CollectorAhd")},
+        {},
+    ),
+    "contact.personal": (
+        lambda c: sql(
+            c, "UPDATE accounts SET recovery_email = 'me@gmail.com' WHERE handle = 'collectorahd'"
+        ),
+        {("contact.personal", "facebook:collectorahd")},
+        {},
+    ),
+    "contact.override": (
+        lambda c: c.ok(
+            "account",
+            "edit",
+            "facebook:collectorahd",
+            "--recovery-email",
+            "me@gmail.com",
+            "--allow-personal",
+            "until the DIO mailbox exists",
+        ),
+        {("contact.override", "facebook:collectorahd")},
+        {},
+    ),
+    "2fa.none": (
+        lambda c: c.ok("account", "edit", "facebook:collectorahd", "--2fa", "none"),
+        {("2fa.none", "facebook:collectorahd")},
+        {},
+    ),
+    "2fa.unknown": (
+        lambda c: c.ok("account", "edit", "facebook:collectorahd", "--2fa", "unknown"),
+        {("2fa.unknown", "facebook:collectorahd")},
+        {},
+    ),
+    "2fa.sms-not-official": (
+        lambda c: c.ok("account", "edit", "facebook:collectorahd", "--2fa-phone", "+919812345678"),
+        {("2fa.sms-not-official", "facebook:collectorahd")},
+        {},
+    ),
+    "2fa.totp-outside": (
+        lambda c: c.ok("account", "edit", "facebook:collectorahd", "--2fa", "totp"),
+        {("2fa.totp-outside", "facebook:collectorahd")},
+        {},
+    ),
+    "rotation.overdue": (
+        lambda c: sql(
+            c,
+            "UPDATE accounts SET rotation_due_at = :t, rotation_reason = 'handover "
+            "p1' WHERE handle = 'collectorahd'",
+            t=_stamp(days=-1),
+        ),
+        {("rotation.overdue", "facebook:collectorahd")},
+        {},
+    ),
+    "rotation.due": (
+        lambda c: sql(
+            c,
+            "UPDATE accounts SET rotation_due_at = :t, rotation_reason = 'handover "
+            "p1' WHERE handle = 'collectorahd'",
+            t=_stamp(days=5),
+        ),
+        {("rotation.due", "facebook:collectorahd")},
+        {},
+    ),
+    "credential.stale": (
+        lambda c: None,
+        {("credential.stale", "x:@CollectorAhd"), ("credential.stale", "facebook:collectorahd")},
+        {"HANDOVER_NOW": MUCH_LATER},
+    ),
+    "credential.missing": (
+        lambda c: add_account(c, "youtube:@ahd", "--status", "verified"),
+        {("credential.missing", "youtube:@ahd")},
+        {},
+    ),
+    "password.reused": (
+        lambda c: c.ok("account", "set-password", "facebook:collectorahd", input="x-pass-1\n"),
+        {("password.reused", "x:@CollectorAhd"), ("password.reused", "facebook:collectorahd")},
+        {},
+    ),
+    "post.vacant": (
+        lambda c: c.ok("officer", "relieve", "ias-0042", "collector-ahmedabad"),
+        {("post.vacant", "collector-ahmedabad"), ("group.admin-vacant", "ahd-district")},
+        {},
+    ),
+    "account.orphan": (
+        lambda c: c.ok("account", "edit", "facebook:collectorahd", "--post", ""),
+        {("account.orphan", "facebook:collectorahd")},
+        {},
+    ),
+    "post.unrecorded-handover": (
+        lambda c: (
+            c.ok("officer", "add", "ias-0077", "--name", "Ravi Desai"),
+            c.ok("identity", "create", "--officer", "ias-0077"),
+            c.ok("officer", "assign", "ias-0077", "collector-ahmedabad"),
+        ),
+        {("post.unrecorded-handover", "collector-ahmedabad")},
+        {},
+    ),
+    "personal.no-disclaimer": (
+        lambda c: c.ok("account", "edit", "x:@AshaMehta", "--no-disclaimer"),
+        {("personal.no-disclaimer", "x:@AshaMehta")},
+        {},
+    ),
+    "officer.no-mobile": (
+        lambda c: c.ok("officer", "edit", "ias-0042", "--phone", ""),
+        {("officer.no-mobile", "ias-0042")},
+        {},
+    ),
+    "officer.no-identity": (
+        lambda c: c.ok("officer", "add", "ias-0099", "--name", "New Officer"),
+        {("officer.no-identity", "ias-0099")},
+        {},
+    ),
+    "district.no-group": (
+        lambda c: c.ok(
+            "post",
+            "add",
+            "collector-kheda",
+            "--title",
+            "Collector, Kheda",
+            "--level",
+            "district",
+            "--district",
+            "Kheda",
+        ),
+        {("district.no-group", "Kheda")},
+        {},
+    ),
+    "group.no-admin": (
+        lambda c: c.ok("group", "add", "state-all", "--name", "State", "--level", "state"),
+        {("group.no-admin", "state-all")},
+        {},
+    ),
+    "group.admin-vacant": (
+        lambda c: (
+            c.ok(
+                "post",
+                "add",
+                "dio-ahmedabad",
+                "--title",
+                "DIO",
+                "--level",
+                "district",
+                "--district",
+                "Ahmedabad",
+            ),
+            c.ok("group", "admins", "ahd-district", "--add", "dio-ahmedabad"),
+        ),
+        {("group.admin-vacant", "ahd-district")},
+        {},
+    ),
+    "log.broken": (_tamper_log, {("log.broken", "entry 2")}, {}),
+}
+
+
+def _stamp(days: int) -> dt.datetime:
+    value = dt.datetime.now(dt.UTC) + dt.timedelta(days=days)
+    return value.replace(tzinfo=None) if BACKEND == "sqlite" else value
+
+
+def test_every_rule_has_a_case() -> None:
+    assert {r.id for r in RULES} <= set(CASES)
+
+
+@pytest.mark.parametrize("rule_id", CASES)
+def test_rule_fires(clean: Cli, rule_id: str) -> None:
+    steps, expected, env = CASES[rule_id]
+    steps(clean)
+    found = {(f["rule"], f["object"]) for f in audit(clean, env=env)}
+    assert found == expected
+
+
+def test_fail_on_thresholds_and_exit_codes(clean: Cli) -> None:
+    clean.ok("account", "edit", "facebook:collectorahd", "--2fa", "unknown")  # medium
+    assert clean("audit", "--fail-on", "high").code == 0
+    assert clean("audit", "--fail-on", "medium").code == 1
+    assert clean("audit", "--fail-on", "low").code == 1
+    assert "unknown severity" in clean.fails("audit", "--fail-on", "urgent", code=1)
+
+
+def test_filters_rollup_and_csv(clean: Cli) -> None:
+    clean.ok(
+        "post",
+        "add",
+        "collector-kheda",
+        "--title",
+        "Collector, Kheda",
+        "--level",
+        "district",
+        "--district",
+        "Kheda",
+    )
+    clean.ok("account", "edit", "facebook:collectorahd", "--2fa", "unknown")
+    everything = {f["rule"] for f in audit(clean)}
+    assert everything == {"district.no-group", "2fa.unknown"}
+    assert {f["rule"] for f in audit(clean, "--district", "kheda")} == {"district.no-group"}
+    assert {f["rule"] for f in audit(clean, "--post", "collector-ahmedabad")} == {"2fa.unknown"}
+    assert audit(clean, "--level", "state") == []
+    report = clean.ok("audit", "--format", "json").json()
+    assert {(r["district"], r["medium"]) for r in report["rollup"]} == {
+        ("Ahmedabad", 1),
+        ("Kheda", 1),
+    }
+    table = clean.ok("audit").stdout
+    assert "By level and district:" in table
+    assert "2 findings: 2 medium" in table
+    csv = clean.ok("audit", "--format", "csv").stdout.splitlines()
+    assert csv[0] == "rule,severity,object_type,object,level,district,post,reason,remedy"
+    assert len(csv) == 3
+
+
+def test_audit_without_secrets_needs_no_passphrase(clean: Cli) -> None:
+    clean.ok("account", "set-password", "facebook:collectorahd", input="x-pass-1\n")
+    env = {"HANDOVER_PASSPHRASE_FILE": ""}
+    assert "locked" in clean.fails("audit", env=env)
+    report = clean.ok("audit", "--no-secrets", "--format", "json", env=env).json()
+    assert report["secrets_checked"] is False
+    assert report["findings"] == []

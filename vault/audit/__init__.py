@@ -1,0 +1,78 @@
+"""The IT cell's audit: every rule over one consistent snapshot of the registry.
+
+``run`` loads the registry in bulk (:mod:`vault.audit.snapshot`), applies every rule
+(:mod:`vault.audit.rules`), filters by level, district or post, and rolls the findings up by level
+and district. Rules that read secrets (reused passwords) unlock the registry once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from vault.audit.model import Finding, Report, Rule, Severity
+from vault.audit.rules import RULES
+from vault.model import parse_level
+
+if TYPE_CHECKING:
+    from vault.storage import Registry
+
+__all__ = ["RULES", "Filters", "Finding", "Report", "Rule", "Severity", "run"]
+
+
+@dataclass(frozen=True)
+class Filters:
+    level: str | None = None
+    district: str | None = None
+    post: str | None = None
+
+
+def _keep(finding: Finding, filters: Filters) -> bool:
+    if finding.rule == "log.broken":
+        return True  # a tampered record concerns every district
+    if filters.level and finding.level != filters.level:
+        return False
+    if filters.district and (finding.district or "").lower() != filters.district.lower():
+        return False
+    return not (filters.post and finding.post != filters.post.strip().lower())
+
+
+def _rollup(findings: list[Finding]) -> list[dict[str, Any]]:
+    cells: dict[tuple[str, str], Counter[str]] = {}
+    for f in findings:
+        key = (f.level or "-", f.district or "-")
+        cells.setdefault(key, Counter())[f.severity.value] += 1
+    order = {"state": 0, "hod": 1, "district": 2, "-": 3}
+    rows = []
+    for (level, district), counts in sorted(
+        cells.items(), key=lambda kv: (order[kv[0][0]], kv[0][1])
+    ):
+        rows.append(
+            {
+                "level": level,
+                "district": district,
+                **{s.value: counts.get(s.value, 0) for s in Severity},
+                "total": sum(counts.values()),
+            }
+        )
+    return rows
+
+
+def run(registry: Registry, filters: Filters = Filters(), *, with_secrets: bool = True) -> Report:
+    from vault.audit import snapshot
+
+    if filters.level:
+        filters = Filters(parse_level(filters.level).value, filters.district, filters.post)
+    with registry.read() as conn:
+        snap = snapshot.load(conn, registry, with_secrets=with_secrets)
+    findings = [f for r in RULES for f in r.check(snap, r) if _keep(f, filters)]
+    findings.sort(key=lambda f: (-f.severity.rank, f.rule, f.object))
+    counts = Counter(f.severity.value for f in findings)
+    return Report(
+        findings,
+        _rollup(findings),
+        {s.value: counts.get(s.value, 0) for s in Severity},
+        with_secrets,
+        len(RULES),
+    )

@@ -1,0 +1,97 @@
+"""What an audit produces: findings with a rule id, severity, object, reason and remedy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from vault.errors import InvalidInputError
+from vault.model import Record
+
+if TYPE_CHECKING:
+    from vault.audit.snapshot import Snapshot
+
+
+class Severity(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return list(Severity).index(self)
+
+    @classmethod
+    def parse(cls, value: str) -> Severity:
+        try:
+            return cls(value.strip().lower())
+        except ValueError:
+            raise InvalidInputError(
+                f"unknown severity {value!r}: choose low, medium, high or critical"
+            ) from None
+
+
+@dataclass(frozen=True)
+class Finding(Record):
+    rule: str
+    severity: Severity
+    object_type: str
+    object: str
+    level: str | None
+    district: str | None
+    post: str | None
+    reason: str
+    remedy: str
+
+
+Check = Callable[["Snapshot", "Rule"], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """An audit rule: its id, default severity, what it looks for, and how to fix it."""
+
+    id: str
+    severity: Severity
+    title: str
+    remedy: str
+    check: Check
+    needs_secrets: bool = False
+
+    def finding(
+        self,
+        object_type: str,
+        obj: str,
+        reason: str,
+        where: tuple[str | None, str | None, str | None] = (None, None, None),
+        severity: Severity | None = None,
+    ) -> Finding:
+        level, district, post = where
+        return Finding(
+            self.id,
+            severity or self.severity,
+            object_type,
+            obj,
+            level,
+            district,
+            post,
+            reason,
+            self.remedy,
+        )
+
+
+@dataclass(frozen=True)
+class Report(Record):
+    findings: list[Finding]
+    rollup: list[dict[str, Any]]
+    counts: dict[str, int]
+    secrets_checked: bool
+    rules_run: int = field(default=0)
+
+    def worst(self) -> Severity | None:
+        if not self.findings:
+            return None
+        return max((f.severity for f in self.findings), key=lambda s: s.rank)

@@ -1,0 +1,526 @@
+"""The audit rules. Each is a function over a :class:`Snapshot` that yields findings; the
+decorator gives it an id, a default severity, a title and a remedy, which ``docs/audit.md`` lists.
+
+Severities: ``critical`` — the record cannot be trusted, or an official account is in the hands
+of a personal mailbox or phone; ``high`` — an account can be lost or taken over on a transfer;
+``medium`` — the circular is not followed; ``low`` — worth knowing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from vault.audit.model import Check, Finding, Rule, Severity
+from vault.audit.snapshot import Snapshot
+from vault.model import AccountKind, Level, Status, TwoFactor, is_super_time_scale
+
+RULES: list[Rule] = []
+CONTACT_FIELDS = ("login_email", "login_phone", "recovery_email", "recovery_phone")
+
+
+def rule(
+    rule_id: str, severity: Severity, title: str, remedy: str, *, needs_secrets: bool = False
+) -> Callable[[Check], Check]:
+    def register(check: Check) -> Check:
+        RULES.append(Rule(rule_id, severity, title, remedy, check, needs_secrets))
+        return check
+
+    return register
+
+
+def _official(snap: Snapshot) -> Iterator[Any]:
+    return (a for a in snap.accounts if a.kind == AccountKind.OFFICIAL.value)
+
+
+@rule(
+    "verification.unverified",
+    Severity.MEDIUM,
+    "Official account not verified by the platform",
+    "apply for verification, then record it: handover account verify ACCOUNT --status applied",
+)
+def unverified(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+    for a in _official(snap):
+        if a.verification in (Status.UNVERIFIED.value, Status.REJECTED.value):
+            what = (
+                "is not verified"
+                if a.verification == Status.UNVERIFIED.value
+                else f"was refused verification on {a.verification_date}"
+            )
+            yield r.finding(
+                "account", snap.ref(a), f"{snap.ref(a)} {what}", snap.where_post(a.post_id)
+            )
+
+
+@rule(
+    "verification.pending",
+    Severity.LOW,
+    "Verification applied for, not yet granted",
+    "follow up with the platform; record the outcome with handover account verify",
+)
+def pending(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+    limit = snap.settings["verification_pending_days"]
+    for a in _official(snap):
+        if a.verification == Status.APPLIED.value:
+            waited = (snap.today - a.verification_date).days if a.verification_date else 0
+            if waited <= limit:
+                yield r.finding(
+                    "account",
+                    snap.ref(a),
+                    f"{snap.ref(a)} is not verified yet: applied "
+                    f"{a.verification_date or 'on an unknown date'}",
+                    snap.where_post(a.post_id),
+                )
+
+
+@rule(
+    "verification.overdue",
+    Severity.MEDIUM,
+    "Verification applied for and pending longer than verification_pending_days (30)",
+    "chase the application with the platform, or apply again",
+)
+def overdue(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+    limit = snap.settings["verification_pending_days"]
+    for a in _official(snap):
+        if a.verification == Status.APPLIED.value and a.verification_date:
+            waited = (snap.today - a.verification_date).days
+            if waited > limit:
+                yield r.finding(
+                    "account",
+                    snap.ref(a),
+                    f"{snap.ref(a)} has waited {waited} days for verification "
+                    f"(applied {a.verification_date})",
+                    snap.where_post(a.post_id),
+                )
+
+
+@rule(
+    "verification.lapsed",
+    Severity.HIGH,
+    "Platform verification lapsed",
+    "find out why (handle or name change, inactivity) and apply again",
+)
+def lapsed(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+    for a in _official(snap):
+        if a.verification == Status.LAPSED.value:
+            yield r.finding(
+                "account",
+                snap.ref(a),
+                f"{snap.ref(a)} lost its verification on {a.verification_date}",
+                snap.where_post(a.post_id),
+            )
+
+
+def _not_official(snap: Snapshot, a: Any) -> Iterator[tuple[str, str, str | None]]:
+    for name in CONTACT_FIELDS:
+        value = getattr(a, name)
+        if value and not snap.official.is_official(value):
+            yield name, value, snap.overrides.get(a.id, {}).get((name, value))
+
+
+@rule(
+    "contact.personal",
+    Severity.CRITICAL,
+    "Login or recovery contact of an official account is not official",
+    "change it on the platform to the post's official email or phone, then "
+    "handover account edit ACCOUNT --login-email ...",
+)
+def personal_contact(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+    for a in _official(snap):
+        for name, value, reason in _not_official(snap, a):
+            if reason is None:
+                yield r.finding(
+                    "account",
+                    snap.ref(a),
+                    f"{snap.ref(a)}: {name.replace('_', ' ')} {value} is not official",
+                    snap.where_post(a.post_id),
+                )
+
+
+@rule(
+    "contact.override",
+    Severity.HIGH,
+    "Non-official contact accepted with a recorded reason (--allow-personal)",
+    "move the account to the post's official contacts when the reason no longer holds",
+)
+def override_contact(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+    for a in _official(snap):
+        for name, value, reason in _not_official(snap, a):
+            if reason is not None:
+                yield r.finding(
+                    "account",
+                    snap.ref(a),
+                    f"{snap.ref(a)}: {name.replace('_', ' ')} {value} is not "
+                    f"official (accepted: {reason})",
+                    snap.where_post(a.post_id),
+                )
+
+
+@rule(
+    "2fa.none",
+    Severity.HIGH,
+    "Official account without two-factor authentication",
+    "turn on 2FA with an authenticator (seal the seed: handover account set-totp ACCOUNT)",
+)
+def no_twofa(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+    for a in _official(snap):
+        if a.twofa_method == TwoFactor.NONE.value:
+            yield r.finding(
+                "account", snap.ref(a), f"{snap.ref(a)} has no 2FA", snap.where_post(a.post_id)
+            )
+
+
+@rule(
+    "2fa.unknown",
+    Severity.MEDIUM,
+    "How an official account's 2FA is done is not recorded",
+    "record it: handover account edit ACCOUNT --2fa totp|sms|hardware-key|none",
+)
+def unknown_twofa(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+    for a in _official(snap):
+        if a.twofa_method == TwoFactor.UNKNOWN.value:
+            yield r.finding(
+                "account",
+                snap.ref(a),
+                f"{snap.ref(a)}: 2FA is not recorded",
+                snap.where_post(a.post_id),
+            )
+
+
+@rule(
+    "2fa.sms-not-official",
+    Severity.HIGH,
+    "SMS 2FA goes to a number that is not the post's official phone",
+    "move SMS 2FA to the post's official mobile, or better, to an authenticator",
+)
+def sms_not_official(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+    for a in _official(snap):
+        if a.twofa_method != TwoFactor.SMS.value:
+            continue
+        post = snap.posts.get(a.post_id) if a.post_id else None
+        wanted = post.phone if post is not None else None
+        if a.twofa_phone is None or a.twofa_phone != wanted:
+            to = a.twofa_phone or "an unrecorded number"
+            yield r.finding(
+                "account",
+                snap.ref(a),
+                f"{snap.ref(a)}: SMS codes go to {to}, not the post's phone "
+                f"({wanted or 'none recorded'})",
+                snap.where_post(a.post_id),
+            )
+
+
+@rule(
+    "2fa.totp-outside",
+    Severity.MEDIUM,
+    "TOTP seed held outside the registry",
+    "re-enrol the authenticator and seal the new seed: handover account set-totp ACCOUNT",
+)
+def totp_outside(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+    for a in _official(snap):
+        if a.twofa_method == TwoFactor.TOTP.value and not a.has_totp:
+            yield r.finding(
+                "account",
+                snap.ref(a),
+                f"{snap.ref(a)}: the authenticator seed is not in the registry "
+                "(it leaves with whoever holds the phone)",
+                snap.where_post(a.post_id),
+            )
+
+
+@rule(
+    "rotation.overdue",
+    Severity.HIGH,
+    "Credentials not rotated by the deadline after a handover",
+    "change the password on the platform, then handover account rotate ACCOUNT",
+)
+def rotation_overdue(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+    for a in snap.accounts:
+        if a.rotation_due_at is not None and a.rotation_due_at < snap.now:
+            yield r.finding(
+                "account",
+                snap.ref(a),
+                f"{snap.ref(a)}: rotation was due {a.rotation_due_at:%Y-%m-%d} "
+                f"({a.rotation_reason})",
+                snap.where_post(a.post_id),
+            )
+
+
+@rule(
+    "rotation.due",
+    Severity.LOW,
+    "Credentials due for rotation after a handover",
+    "change the password on the platform, then handover account rotate ACCOUNT",
+)
+def rotation_due(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+    for a in snap.accounts:
+        if a.rotation_due_at is not None and a.rotation_due_at >= snap.now:
+            yield r.finding(
+                "account",
+                snap.ref(a),
+                f"{snap.ref(a)}: rotate by {a.rotation_due_at:%Y-%m-%d} ({a.rotation_reason})",
+                snap.where_post(a.post_id),
+            )
+
+
+@rule(
+    "credential.stale",
+    Severity.MEDIUM,
+    "Password unchanged for longer than credential_max_age_days (365)",
+    "change the password on the platform, then handover account rotate ACCOUNT",
+)
+def stale(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+    limit = dt.timedelta(days=snap.settings["credential_max_age_days"])
+    for a in _official(snap):
+        if a.password_changed_at is not None and snap.now - a.password_changed_at > limit:
+            days = (snap.now - a.password_changed_at).days
+            yield r.finding(
+                "account",
+                snap.ref(a),
+                f"{snap.ref(a)}: password unchanged for {days} days",
+                snap.where_post(a.post_id),
+            )
+
+
+@rule(
+    "credential.missing",
+    Severity.LOW,
+    "Official account whose password is not in the registry",
+    "seal it so that it can be handed over: handover account set-password ACCOUNT",
+)
+def missing_password(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+    for a in _official(snap):
+        if not a.has_password:
+            yield r.finding(
+                "account",
+                snap.ref(a),
+                f"{snap.ref(a)}: no password in the registry",
+                snap.where_post(a.post_id),
+            )
+
+
+@rule(
+    "password.reused",
+    Severity.HIGH,
+    "The same password on several accounts",
+    "give each account its own password, then handover account rotate ACCOUNT",
+    needs_secrets=True,
+)
+def reused(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+    if snap.passwords is None:
+        return
+    by_password: dict[str, list[Any]] = defaultdict(list)
+    accounts = {a.id: a for a in snap.accounts}
+    for account_id, password in snap.passwords.items():
+        by_password[password].append(accounts[account_id])
+    for group in by_password.values():
+        if len(group) < 2:
+            continue
+        refs = sorted(snap.ref(a) for a in group)
+        for a in group:
+            others = ", ".join(x for x in refs if x != snap.ref(a))
+            yield r.finding(
+                "account",
+                snap.ref(a),
+                f"{snap.ref(a)} shares its password with {others}",
+                snap.where_post(a.post_id),
+            )
+
+
+@rule(
+    "post.vacant",
+    Severity.HIGH,
+    "Vacant post that owns accounts",
+    "assign a holder (handover officer assign OFFICER POST) and hand the accounts over",
+)
+def vacant(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+    owning: dict[Any, int] = defaultdict(int)
+    for a in snap.accounts:
+        if a.post_id is not None:
+            owning[a.post_id] += 1
+    for post_id, count in owning.items():
+        if post_id not in snap.holders:
+            post = snap.posts[post_id]
+            yield r.finding(
+                "post",
+                post.slug,
+                f"{post.slug} is vacant and owns {count} account(s)",
+                snap.where_post(post_id),
+            )
+
+
+@rule(
+    "account.orphan",
+    Severity.HIGH,
+    "Official account with no owning post",
+    "give it a post: handover account edit ACCOUNT --post POST",
+)
+def orphan(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+    for a in _official(snap):
+        if a.post_id is None:
+            yield r.finding("account", snap.ref(a), f"{snap.ref(a)} belongs to no post")
+
+
+@rule(
+    "post.unrecorded-handover",
+    Severity.HIGH,
+    "The post's holder changed with no handover recorded",
+    "have the previous holder make a packet (handover packet create) and the new holder "
+    "claim it, or record the receipt; then rotate every credential",
+)
+def unrecorded_handover(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+    owning = {a.post_id for a in snap.accounts if a.post_id is not None}
+    for post_id in owning:
+        history = snap.tenures.get(post_id, [])
+        recorded = {
+            c.to_officer
+            for c in snap.custody.get(post_id, [])
+            if c.direction != "sent" or c.completed_at is not None
+        }
+        for earlier, later in itertools.pairwise(history):
+            officer = snap.officers[later.officer_id]
+            if officer.service_id not in recorded:
+                before = snap.officers[earlier.officer_id].service_id
+                yield r.finding(
+                    "post",
+                    snap.posts[post_id].slug,
+                    f"{snap.posts[post_id].slug} passed from {before} to "
+                    f"{officer.service_id} on {later.start_date} with no handover "
+                    "recorded",
+                    snap.where_post(post_id),
+                )
+
+
+@rule(
+    "personal.no-disclaimer",
+    Severity.MEDIUM,
+    "Personal account without the 'views are my own' disclaimer",
+    "add the disclaimer to the profile, then handover account edit ACCOUNT --disclaimer",
+)
+def no_disclaimer(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+    for a in snap.accounts:
+        if a.kind == AccountKind.PERSONAL.value and not a.disclaimer:
+            officer = snap.officers.get(a.officer_id) if a.officer_id else None
+            held = snap.held_by.get(a.officer_id, []) if a.officer_id else []
+            yield r.finding(
+                "account",
+                snap.ref(a),
+                f"{snap.ref(a)} ({officer.service_id if officer else 'no officer'})"
+                " does not say the views are the officer's own",
+                snap.where_post(held[0].id) if held else (None, None, None),
+            )
+
+
+def _officer_where(snap: Snapshot, officer_id: Any) -> tuple[str | None, str | None, str | None]:
+    held = snap.held_by.get(officer_id, [])
+    return snap.where_post(held[0].id) if held else (None, None, None)
+
+
+@rule(
+    "officer.no-mobile",
+    Severity.MEDIUM,
+    "Officer of super time scale or above without an official mobile",
+    "record their official mobile: handover officer edit OFFICER --phone ...",
+)
+def no_mobile(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+    for officer in snap.officers.values():
+        if is_super_time_scale(officer.grade) and not officer.phone:
+            yield r.finding(
+                "officer",
+                officer.service_id,
+                f"{officer.service_id} ({officer.grade}) has no official mobile",
+                _officer_where(snap, officer.id),
+            )
+
+
+@rule(
+    "officer.no-identity",
+    Severity.LOW,
+    "Officer with no identity keys, who cannot receive a handover packet",
+    "the officer runs handover identity create, and the registry imports their card",
+)
+def no_identity(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+    for officer in snap.officers.values():
+        if officer.id not in snap.identities:
+            yield r.finding(
+                "officer",
+                officer.service_id,
+                f"{officer.service_id} has no identity keys",
+                _officer_where(snap, officer.id),
+            )
+
+
+@rule(
+    "district.no-group",
+    Severity.MEDIUM,
+    "District without a district-level group",
+    "start the district's group and register it: handover group add ... --level district",
+)
+def district_without_group(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+    districts = {
+        p.district.strip(): p
+        for p in snap.posts.values()
+        if p.level == Level.DISTRICT.value and p.district
+    }
+    covered = {
+        g.district.strip().lower()
+        for g in snap.groups
+        if g.level == Level.DISTRICT.value and g.district
+    }
+    for name in sorted(districts):
+        if name.lower() not in covered:
+            yield r.finding(
+                "district",
+                name,
+                f"district {name} has no district-level group",
+                (Level.DISTRICT.value, name, None),
+            )
+
+
+def _group_where(g: Any) -> tuple[str | None, str | None, str | None]:
+    return (g.level, g.district, None)
+
+
+@rule(
+    "group.no-admin",
+    Severity.HIGH,
+    "Group with no official admin post",
+    "make a post its admin: handover group admins GROUP --add POST",
+)
+def group_without_admin(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+    for g in snap.groups:
+        if not snap.admins.get(g.id):
+            yield r.finding("group", g.slug, f"group {g.slug} has no admin post", _group_where(g))
+
+
+@rule(
+    "group.admin-vacant",
+    Severity.MEDIUM,
+    "Group whose admin post is vacant",
+    "assign a holder to the post, or make another post admin",
+)
+def group_admin_vacant(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+    for g in snap.groups:
+        for post_id in snap.admins.get(g.id, []):
+            if post_id not in snap.holders:
+                yield r.finding(
+                    "group",
+                    g.slug,
+                    f"group {g.slug}: admin post {snap.posts[post_id].slug} is vacant",
+                    _group_where(g),
+                )
+
+
+@rule(
+    "log.broken",
+    Severity.CRITICAL,
+    "The event log's hash chain or a checkpoint is broken",
+    "treat the registry as tampered with: compare it with a backup and the IT cell's "
+    "checkpoint files (handover log verify --checkpoint FILE)",
+)
+def log_broken(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+    if snap.log.first_break is not None:
+        yield r.finding("log", f"entry {snap.log.first_break.seq}", snap.log.first_break.reason)
