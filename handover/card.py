@@ -38,7 +38,7 @@ def make(registry: Registry, officer: str | None) -> tuple[Card, bytes]:
     from vault import identity
 
     with registry.read() as conn:
-        row = identity.own_identity(conn, officer)
+        row = identity.own_identity(conn, registry, officer)
         body = {
             "format": 1,
             "kind": "handover-identity-card",

@@ -68,7 +68,7 @@ def _known_signer(tx: Tx, officer: str, key: sshsig.PublicKey) -> Any:
 def _own_recipient(tx: Tx, header: Header) -> Any:
     from vault import identity
 
-    for row in identity.local_rows(tx.conn):
+    for row in identity.local_rows(tx.conn, tx.registry):
         if row.age_recipient == header.recipient["recipient"]:
             if row.service_id != header.recipient["officer"]:
                 raise SignatureError(BAD)

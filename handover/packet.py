@@ -239,7 +239,9 @@ def create(
                 "with 'handover officer import-card'"
             )
         holder = posts.to_post(post, posts.holder_of(tx.conn, post.id)).holder
-        own = identity.own_identity(tx.conn, sender or _local_holder(tx.conn, holder))
+        own = identity.own_identity(
+            tx.conn, registry, sender or _local_holder(tx.conn, registry, holder)
+        )
         if own.officer_id == recipient_officer.id:
             raise UsageError("a packet cannot be addressed to its own sender")
         escrows = escrow.recipients(tx.conn)
@@ -329,11 +331,11 @@ def create(
         )
 
 
-def _local_holder(conn: Any, holder: str | None) -> str | None:
+def _local_holder(conn: Any, registry: Registry, holder: str | None) -> str | None:
     """Act as the post's holder when this registry holds their identity."""
     from vault import identity
 
-    rows = identity.local_rows(conn)
+    rows = identity.local_rows(conn, registry)
     if holder and any(r.service_id == holder for r in rows):
         return holder
     return None

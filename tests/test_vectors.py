@@ -63,7 +63,7 @@ def install_identity(cli: Cli, officer: str, seed: bytes, age_secret: str) -> No
     )
     with reg.write() as tx:
         row = officers.row_by_service_id(tx.conn, officer)
-        sealer = keys.sealer_for(tx.conn, reg, None)
+        sealer = keys.sealer_for(tx, None)
         identity_id = uuid.uuid4()
         pem = Ed25519PrivateKey.from_private_bytes(seed).private_bytes(
             serialization.Encoding.PEM,

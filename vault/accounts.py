@@ -319,6 +319,10 @@ def edit(registry: Registry, ref: str, fields: AccountFields) -> Account:
                 ref_of(row),
                 **{k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in changed.items()},
             )
+        if "post_id" in changed:
+            from vault import credentials
+
+            credentials.reseal_moved(tx, row, row_by_ref(tx.conn, ref))
         _record_overrides(tx, row.id, ref_of(row), needed, fields.allow_personal or "")
         return show_in(tx.conn, row_by_ref(tx.conn, ref))
 

@@ -17,6 +17,7 @@ class Created(Record):
     registry_id: uuid.UUID
     recovery_code: str
     keyring: bool
+    shared: bool
 
 
 def create(
@@ -26,6 +27,7 @@ def create(
     clock: Callable[[], dt.datetime],
     passphrase: str,
     with_keyring: bool = False,
+    shared: bool = False,
 ) -> Created:
     """Create the registry at ``location``. On any failure nothing is left behind."""
     registry = storage.create_registry(location, actor=actor, clock=clock)
@@ -35,12 +37,19 @@ def create(
             registry_id = uuid.uuid4()
             settings.write(tx, "registry_id", str(registry_id))
             settings.write(tx, "created_at", tx.now.isoformat())
-            settings.write(tx, "key_mode", "registry")
+            settings.write(tx, "key_mode", "per-post" if shared else "registry")
             _, code = keys.create_registry_key(tx, passphrase, with_keyring=with_keyring)
-            tx.log("registry.init", "registry", registry_id, location.display, keyring=with_keyring)
+            tx.log(
+                "registry.init",
+                "registry",
+                registry_id,
+                location.display,
+                keyring=with_keyring,
+                shared=shared,
+            )
     except BaseException:
         registry.close()
         storage.discard_new_file(location)
         raise
     registry.close()
-    return Created(location.display, registry_id, code, with_keyring)
+    return Created(location.display, registry_id, code, with_keyring, shared)

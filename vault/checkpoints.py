@@ -57,7 +57,7 @@ def _body(registry_id: str, head: events.Head, row: Any, now: dt.datetime) -> di
 def make(registry: Registry, officer: str | None) -> tuple[Signed, bytes]:
     """Sign the log's current size and head; store the checkpoint and return its file bytes."""
     with registry.write() as tx:
-        row = identity.own_identity(tx.conn, officer)
+        row = identity.own_identity(tx.conn, registry, officer)
         head = events.head(tx.conn)
         registry_id = str(settings.read(tx.conn, "registry_id"))
         doc = SignedDocument.create(

@@ -33,7 +33,7 @@ MAX_SECRET_BYTES = 64 * 1024
 def seal_value(tx: Tx, row: Any, kind: str, plaintext: str) -> bytes:
     """Seal one secret of the account ``row`` under the key that protects its post."""
     column = COLUMNS[kind]
-    sealer = keys.sealer_for(tx.conn, tx.registry, row.post_id)
+    sealer = keys.sealer_for(tx, row.post_id)
     return sealer.seal("accounts", column, row.id, plaintext.encode("utf-8"))
 
 
@@ -173,3 +173,20 @@ def mark_rotation_due(tx: Tx, post_id: Any, deadline: dt.datetime, reason: str) 
             .values(rotation_due_at=deadline, rotation_reason=reason, updated_at=tx.now)
         ).rowcount
     )
+
+
+def reseal_moved(tx: Tx, before: Any, after: Any) -> None:
+    """An account moved to another post: on a registry with per-post keys its secrets must be
+    sealed under the new post's key, or the new holder could not open them."""
+    from vault import postkeys
+
+    if not postkeys.per_post(tx.conn):
+        return
+    values = {}
+    for kind, column in COLUMNS.items():
+        plain = open_value(tx.conn, tx.registry, before, kind)
+        if plain is not None:
+            values[column] = seal_value(tx, after, kind, plain)
+    if values:
+        t = schema.accounts
+        tx.conn.execute(t.update().where(t.c.id == after.id).values(**values))

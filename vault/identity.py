@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -62,34 +63,41 @@ def current(conn: sa.Connection, officer_id: uuid.UUID) -> Any:
     ).first()
 
 
-def local_rows(conn: sa.Connection) -> list[Any]:
-    """The current identities whose private keys this registry holds."""
+def local_rows(conn: sa.Connection, registry: Registry) -> list[Any]:
+    """The current identities whose private keys are at hand: sealed in this registry, or
+    loaded from the user's own identity file or keyring (``--identity``)."""
     i = schema.identities
+    held: set[str] = set()
+    if registry.unlocker is not None:
+        held = {local.recipient for local in registry.unlocker.identities(conn)}
     return list(
         conn.execute(
             _select()
-            .where(i.c.source == "local", i.c.retired_at.is_(None))
+            .where(
+                i.c.retired_at.is_(None),
+                sa.or_(i.c.source == "local", i.c.age_recipient.in_(held)),
+            )
             .order_by(i.c.created_at)
         )
     )
 
 
-def own_identity(conn: sa.Connection, officer: str | None) -> Any:
-    """The local identity to act as: the one named, or the only one there is."""
-    rows = local_rows(conn)
+def own_identity(conn: sa.Connection, registry: Registry, officer: str | None) -> Any:
+    """The identity to act as: the one named, or the only one at hand."""
+    rows = local_rows(conn, registry)
     if officer is not None:
         key = officer.strip().lower()
         for row in rows:
             if row.service_id == key:
                 return row
         raise NotFoundError(
-            f"this registry holds no identity of {officer!r}; create one with "
-            f"'handover identity create --officer {officer}'"
+            f"no identity of {officer!r} is at hand: create one with 'handover identity create "
+            f"--officer {officer}', or give their identity file with --identity"
         )
     if not rows:
         raise NotFoundError(
-            "this registry holds no officer identity; create one with "
-            "'handover identity create --officer ID'"
+            "no officer identity is at hand: create one with 'handover identity create "
+            "--officer ID', or give your identity file with --identity"
         )
     if len(rows) > 1:
         names = ", ".join(r.service_id for r in rows)
@@ -120,14 +128,32 @@ def _retire_current(tx: Tx, officer_id: uuid.UUID) -> None:
     )
 
 
-def create(registry: Registry, service_id: str, *, replace: bool = False) -> Identity:
-    """Make a new age identity and Ed25519 signing key for an officer, sealed in this registry."""
+def create(
+    registry: Registry,
+    service_id: str,
+    *,
+    replace: bool = False,
+    keep: Callable[[str, bytes, dict[str, str]], None] | None = None,
+) -> Identity:
+    """Make a new age identity and Ed25519 signing key for an officer.
+
+    By default the private halves are sealed in this registry. With ``keep`` they are handed to
+    it instead (to write an identity file, or store them in the OS keyring) and only the public
+    halves are recorded: on a shared registry, private keys never enter the database.
+    """
     import pyrage
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+    from vault import postkeys
+
     with registry.write() as tx:
         officer = officers.row_by_service_id(tx.conn, service_id)
+        if keep is None and postkeys.per_post(tx.conn):
+            raise InvalidInputError(
+                "on a shared registry your private keys stay on your machine: give "
+                "--identity-file PATH (or --keyring)"
+            )
         existing = current(tx.conn, officer.id)
         if existing is not None and not replace:
             kind = "their own" if existing.source == "local" else "an imported"
@@ -148,9 +174,19 @@ def create(registry: Registry, service_id: str, *, replace: bool = False) -> Ide
             )
         )
         identity_id = uuid.uuid4()
-        sealer = keys.sealer_for(tx.conn, registry, None)
         if existing is not None:
             _retire_current(tx, officer.id)
+        sealed: dict[str, Any] = {"age_secret_sealed": None, "signing_secret_sealed": None}
+        if keep is None:
+            sealer = keys.sealer_for(tx, None)
+            sealed = {
+                "age_secret_sealed": sealer.seal(
+                    "identities", "age_secret_sealed", identity_id, str(age_identity).encode()
+                ),
+                "signing_secret_sealed": sealer.seal(
+                    "identities", "signing_secret_sealed", identity_id, pem
+                ),
+            }
         tx.conn.execute(
             schema.identities.insert().values(
                 id=identity_id,
@@ -158,15 +194,10 @@ def create(registry: Registry, service_id: str, *, replace: bool = False) -> Ide
                 age_recipient=str(age_identity.to_public()),
                 signing_key=public.openssh,
                 fingerprint=public.fingerprint,
-                age_secret_sealed=sealer.seal(
-                    "identities", "age_secret_sealed", identity_id, str(age_identity).encode()
-                ),
-                signing_secret_sealed=sealer.seal(
-                    "identities", "signing_secret_sealed", identity_id, pem
-                ),
-                source="local",
+                source="local" if keep is None else "card",
                 created_at=tx.now,
                 retired_at=None,
+                **sealed,
             )
         )
         tx.log(
@@ -177,7 +208,18 @@ def create(registry: Registry, service_id: str, *, replace: bool = False) -> Ide
             fingerprint=public.fingerprint,
             age_recipient=str(age_identity.to_public()),
             replaced=existing.fingerprint if existing is not None else None,
+            kept_outside=keep is not None,
         )
+        if keep is not None:
+            keep(
+                str(age_identity),
+                pem,
+                {
+                    "age_recipient": str(age_identity.to_public()),
+                    "signing_key": public.openssh,
+                    "fingerprint": public.fingerprint,
+                },
+            )
         return to_identity(current(tx.conn, officer.id))
 
 
@@ -271,7 +313,14 @@ class PrivateKeys:
 
 def private_keys(conn: sa.Connection, registry: Registry, row: Any) -> PrivateKeys:
     if row.age_secret_sealed is None or row.signing_secret_sealed is None:
-        raise NotFoundError(f"this registry holds only the public keys of {row.service_id}")
+        if registry.unlocker is not None:
+            for local in registry.unlocker.identities(conn):
+                if local.recipient == row.age_recipient and local.signing_pem is not None:
+                    return PrivateKeys(str(local.age), local.signing_pem)
+        raise NotFoundError(
+            f"the private keys of {row.service_id} are not in this registry: give their "
+            "identity file with --identity"
+        )
     age_secret = keys.open_sealed(
         conn, registry, "identities", "age_secret_sealed", row.id, row.age_secret_sealed
     )
@@ -290,5 +339,5 @@ def sign_as(
 def export_age(registry: Registry, officer: str | None) -> tuple[Identity, str]:
     """The officer's age identity in the clear, for ``age -d`` without handover."""
     with registry.read() as conn:
-        row = own_identity(conn, officer)
+        row = own_identity(conn, registry, officer)
         return to_identity(row), private_keys(conn, registry, row).age_identity

@@ -51,6 +51,7 @@ from vault.seal import DataKey, Sealer, key_id_of
 if TYPE_CHECKING:
     import datetime as dt
 
+    from vault.localid import LocalIdentity
     from vault.storage import Registry, Tx
 
 WRONG = "wrong passphrase or recovery code"
@@ -86,7 +87,8 @@ class Unlocker:
     passphrase_file: Path | None = None
     prompt: Callable[[str], str] | None = None
     use_keyring: bool = True
-    identities: list[Any] = field(default_factory=list)
+    identity_spec: str | None = None
+    _identities: list[LocalIdentity] | None = field(default=None, repr=False)
     _passphrase: str | None = field(default=None, repr=False)
     _keys: dict[uuid.UUID, DataKey] = field(default_factory=dict, repr=False)
     _sealers: dict[uuid.UUID, Sealer] = field(default_factory=dict, repr=False)
@@ -107,6 +109,20 @@ class Unlocker:
             if not self._passphrase:
                 raise UnlockError(WRONG)
         return self._passphrase
+
+    def identities(self, conn: sa.Connection) -> list[LocalIdentity]:
+        """The identities named by ``--identity``, loaded (and unlocked) on first use."""
+        if self._identities is None:
+            self._identities = []
+            if self.identity_spec:
+                from vault import localid, settings
+
+                self._identities = localid.load(
+                    self.identity_spec,
+                    self.passphrase,
+                    lambda: str(settings.read(conn, "registry_id")),
+                )
+        return self._identities
 
     def remember(self, key: DataKey) -> DataKey:
         self._keys[key.id] = key
@@ -315,14 +331,14 @@ def _slots(conn: sa.Connection, key_id: uuid.UUID) -> list[Any]:
     return list(conn.execute(sa.select(s).where(s.c.key_id == key_id).order_by(s.c.created_at)))
 
 
-def _try_age(unlocker: Unlocker, slot: Any) -> DataKey | None:
+def _try_age(conn: sa.Connection, unlocker: Unlocker, slot: Any) -> DataKey | None:
     import pyrage
 
-    for identity in unlocker.identities:
-        if str(identity.to_public()) != json.loads(slot.params)["recipient"]:
+    for identity in unlocker.identities(conn):
+        if identity.recipient != json.loads(slot.params)["recipient"]:
             continue
         try:
-            plain = pyrage.decrypt(bytes(slot.wrapped), [identity])
+            plain = pyrage.decrypt(bytes(slot.wrapped), [identity.age])
         except pyrage.DecryptError:
             return None
         ad = _slot_ad(slot.id, slot.key_id, "age")
@@ -375,8 +391,8 @@ def unlock(conn: sa.Connection, unlocker: Unlocker | None, key_id: uuid.UUID) ->
         raise AccessError("no key slot opens these secrets")
     for slot in slots:
         key = None
-        if slot.kind == "age":
-            key = _try_age(unlocker, slot)
+        if slot.kind == "age" and unlocker.identity_spec:
+            key = _try_age(conn, unlocker, slot)
         elif slot.kind == "keyring" and unlocker.use_keyring and unlocker.passphrase_file is None:
             key = _try_keyring(conn, unlocker, slot)
         if key is not None:
@@ -555,18 +571,22 @@ def reseal_all(
     old: DataKey,
     new: DataKey,
     progress: Callable[[int], None] | None = None,
+    post_id: uuid.UUID | None = None,
 ) -> int:
-    """Re-seal every value sealed under ``old`` with ``new``, in bulk, inside ``tx``."""
+    """Re-seal every value sealed under ``old`` with ``new``, in bulk, inside ``tx``
+    (only the accounts of ``post_id``, when given)."""
     assert registry.unlocker is not None  # noqa: S101 - the caller unlocked ``old``
     old_sealer, new_sealer = Sealer(old), registry.unlocker.sealer(new)
     count = 0
-    for table_name, columns in SEALED_COLUMNS.items():
+    tables = {"accounts": SEALED_COLUMNS["accounts"]} if post_id else SEALED_COLUMNS
+    for table_name, columns in tables.items():
         table = schema.metadata.tables[table_name]
-        rows = tx.conn.execute(
-            sa.select(table.c.id, *(table.c[c] for c in columns)).where(
-                sa.or_(*(table.c[c].is_not(None) for c in columns))
-            )
-        ).all()
+        query = sa.select(table.c.id, *(table.c[c] for c in columns)).where(
+            sa.or_(*(table.c[c].is_not(None) for c in columns))
+        )
+        if post_id is not None:
+            query = query.where(table.c.post_id == post_id)
+        rows = tx.conn.execute(query).all()
         updates = []
         for row in rows:
             values: dict[str, Any] = {"_id": row.id}
@@ -610,66 +630,84 @@ def rotate(registry: Registry, progress: Callable[[int], None] | None = None) ->
     since the old one opened the old key; slots whose secret is not at hand are dropped and named,
     so nothing stays wrapped to a retired key.
     """
-    d = schema.data_keys
     with registry.write() as tx:
-        old = registry_key(tx.conn, registry)
-        unlocker = registry.unlocker
-        assert unlocker is not None  # noqa: S101 - registry_key() unlocked it
-        new = DataKey.generate()
-        tx.conn.execute(
-            d.insert().values(
-                id=new.id, scope="registry", post_id=None, created_at=tx.now, retired_at=None
-            )
+        return rotate_in(tx, progress)
+
+
+def rotate_in(
+    tx: Tx,
+    progress: Callable[[int], None] | None = None,
+    drop_recipients: frozenset[str] = frozenset(),
+) -> Rotation:
+    """:func:`rotate` inside the caller's transaction; age slots to ``drop_recipients`` go."""
+    d = schema.data_keys
+    registry = tx.registry
+    old = registry_key(tx.conn, registry)
+    unlocker = registry.unlocker
+    assert unlocker is not None  # noqa: S101 - registry_key() unlocked it
+    new = DataKey.generate()
+    tx.conn.execute(
+        d.insert().values(
+            id=new.id, scope="registry", post_id=None, created_at=tx.now, retired_at=None
         )
-        tx.conn.execute(d.update().where(d.c.id == old.id).values(retired_at=tx.now))
-        count = reseal_all(tx, registry, old, new, progress)
-        old_slots = [
-            (slot, _kek_at_hand(tx.conn, unlocker, slot)) for slot in _slots(tx.conn, old.id)
-        ]
-        tx.conn.execute(schema.key_slots.delete().where(schema.key_slots.c.key_id == old.id))
-        kept: list[str] = []
-        dropped: list[str] = []
-        codes: dict[str, str] = {}
-        for slot, kek in old_slots:
-            if slot.kind == "recovery":
-                codes[slot.label] = add_recovery_slot(tx, new, slot.label)
-            elif slot.kind == "age":
-                add_age_slot(tx, new, json.loads(slot.params)["recipient"], slot.label)
-            elif kek is not None:
-                _insert_slot(
-                    tx,
-                    new,
-                    slot.kind,
-                    slot.label,
-                    json.loads(slot.params),
-                    _wrap(kek, slot.id, new, slot.kind),
-                    slot.id,
-                )
-            else:
+    )
+    tx.conn.execute(d.update().where(d.c.id == old.id).values(retired_at=tx.now))
+    count = reseal_all(tx, registry, old, new, progress)
+    old_slots = [(slot, _kek_at_hand(tx.conn, unlocker, slot)) for slot in _slots(tx.conn, old.id)]
+    tx.conn.execute(schema.key_slots.delete().where(schema.key_slots.c.key_id == old.id))
+    kept: list[str] = []
+    dropped: list[str] = []
+    codes: dict[str, str] = {}
+    for slot, kek in old_slots:
+        if slot.kind == "recovery":
+            codes[slot.label] = add_recovery_slot(tx, new, slot.label)
+        elif slot.kind == "age":
+            recipient = json.loads(slot.params)["recipient"]
+            if recipient in drop_recipients:
                 dropped.append(slot.label)
                 continue
-            kept.append(slot.label)
-        if not any(s.kind in ("passphrase", "recovery") for s in _slots(tx.conn, new.id)):
-            raise ConflictError(
-                "rotation would leave only the keyring: give the passphrase "
-                "(--passphrase-file) so that its slot is kept"
+            add_age_slot(tx, new, recipient, slot.label)
+        elif kek is not None:
+            _insert_slot(
+                tx,
+                new,
+                slot.kind,
+                slot.label,
+                json.loads(slot.params),
+                _wrap(kek, slot.id, new, slot.kind),
+                slot.id,
             )
-        tx.log(
-            "key.rotate",
-            "key",
-            new.id,
-            None,
-            old_key=str(old.id),
-            secrets=count,
-            kept=kept,
-            dropped=dropped,
+        else:
+            dropped.append(slot.label)
+            continue
+        kept.append(slot.label)
+    if not any(s.kind in ("passphrase", "recovery") for s in _slots(tx.conn, new.id)):
+        raise ConflictError(
+            "rotation would leave only the keyring: give the passphrase "
+            "(--passphrase-file) so that its slot is kept"
         )
-        unlocker.remember(new)
-        return Rotation(old.id, new.id, count, tuple(kept), tuple(dropped), codes)
+    tx.log(
+        "key.rotate",
+        "key",
+        new.id,
+        None,
+        old_key=str(old.id),
+        secrets=count,
+        kept=kept,
+        dropped=dropped,
+    )
+    unlocker.remember(new)
+    return Rotation(old.id, new.id, count, tuple(kept), tuple(dropped), codes)
 
 
-def sealer_for(conn: sa.Connection, registry: Registry, post_id: uuid.UUID | None) -> Sealer:
-    """The sealer for a secret of an account owned by ``post_id``."""
-    key = registry_key(conn, registry)
-    assert registry.unlocker is not None  # noqa: S101 - registry_key() raised otherwise
-    return registry.unlocker.sealer(key)
+def sealer_for(tx: Tx, post_id: uuid.UUID | None) -> Sealer:
+    """The sealer for a secret of an account owned by ``post_id``: the post's own key on a
+    registry with per-post keys, else the registry's key."""
+    from vault import postkeys
+
+    if post_id is not None and postkeys.per_post(tx.conn):
+        key = postkeys.ensure(tx, post_id)
+    else:
+        key = registry_key(tx.conn, tx.registry)
+    assert tx.registry.unlocker is not None  # noqa: S101 - unlocking raised otherwise
+    return tx.registry.unlocker.sealer(key)

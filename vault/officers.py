@@ -222,10 +222,16 @@ def assign_in(
 def assign(
     registry: Registry, service_id: str, post_slug: str, start: dt.date | None = None
 ) -> Assignment:
+    from vault import postkeys
+
     with registry.write() as tx:
         officer_row = row_by_service_id(tx.conn, service_id)
         post_row = posts.row_by_slug(tx.conn, post_slug)
         tenure, ended = assign_in(tx, officer_row, post_row, start or local_today(tx))
+        if postkeys.per_post(tx.conn):
+            postkeys.hand_over(
+                tx, post_row.id, ended.officer if ended else None, officer_row.service_id
+            )
         return Assignment(tenure, ended)
 
 
@@ -233,6 +239,8 @@ def relieve(
     registry: Registry, service_id: str, post_slug: str, end: dt.date | None = None
 ) -> Tenure:
     """End an officer's tenure of a post, leaving it vacant until someone is assigned."""
+    from vault import postkeys
+
     t = schema.tenures
     with registry.write() as tx:
         officer_row = row_by_service_id(tx.conn, service_id)
@@ -252,6 +260,8 @@ def relieve(
             officer=officer_row.service_id,
             end_date=end,
         )
+        if postkeys.per_post(tx.conn):
+            postkeys.hand_over(tx, post_row.id, officer_row.service_id, None)
         return Tenure(
             post_row.slug, officer_row.service_id, officer_row.name, current.start_date, end
         )

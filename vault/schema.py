@@ -311,7 +311,9 @@ custody = sa.Table(
     sa.Column("receipt_sha256", sa.String(64), nullable=True),
     sa.UniqueConstraint("packet_id", "direction"),
     sa.Index("ix_custody_post_id", "post_id"),
-    sa.CheckConstraint("direction in ('sent', 'received', 'witnessed')", name="direction"),
+    sa.CheckConstraint(
+        "direction in ('sent', 'received', 'witnessed', 'rekeyed')", name="direction"
+    ),
 )
 
 checkpoints = sa.Table(
@@ -324,4 +326,14 @@ checkpoints = sa.Table(
     sa.Column("fingerprint", sa.String(60), nullable=False),
     sa.Column("signature", sa.Text(), nullable=False),
     sa.Column("created_at", UTCDateTime(), nullable=False),
+)
+
+members = sa.Table(
+    "members",
+    metadata,
+    _id(),
+    sa.Column("officer_id", sa.Uuid(), sa.ForeignKey("officers.id"), nullable=False),
+    sa.Column("added_at", UTCDateTime(), nullable=False),
+    sa.Column("added_by", sa.String(200), nullable=False),
+    sa.Column("removed_at", UTCDateTime(), nullable=True),
 )

@@ -143,3 +143,8 @@ def list_domains(registry: Registry) -> list[dict[str, Any]]:
         {"domain": r.domain, "added_at": r.added_at.isoformat(), "added_by": r.added_by}
         for r in rows
     ]
+
+
+def registry_id(registry: Registry) -> str:
+    with registry.read() as conn:
+        return str(read(conn, "registry_id"))

@@ -38,6 +38,7 @@ LAZY: dict[str, tuple[str, str]] = {
     "packet": ("handover.cli.packets", "Create, inspect and claim handover packets; receipts."),
     "log": ("handover.cli.log", "The tamper-evident event log: list, verify, checkpoint."),
     "audit": ("handover.cli.audit", "What needs attention, by rule, severity and district."),
+    "member": ("handover.cli.members", "IT cell members of a shared registry."),
 }
 
 
@@ -64,8 +65,13 @@ class HandoverGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except Exception as exc:
-            # typer's own exceptions (exit, abort, usage errors) keep their usual handling.
-            if type(exc).__module__.startswith("typer") or os.environ.get("HANDOVER_DEBUG") == "1":
+            # typer's own exceptions (exit, abort, usage errors) and a closed output pipe
+            # (handover ... | head) keep typer's usual handling.
+            if (
+                type(exc).__module__.startswith("typer")
+                or isinstance(exc, BrokenPipeError)
+                or os.environ.get("HANDOVER_DEBUG") == "1"
+            ):
                 raise
             raise typer.Exit(context.report(exc)) from None
 
@@ -128,6 +134,16 @@ def root(
             help="Do not try the OS keyring slot when unlocking.",
         ),
     ] = False,
+    identity: Annotated[
+        str | None,
+        typer.Option(
+            "--identity",
+            envvar="HANDOVER_IDENTITY",
+            metavar="FILE|keyring:OFFICER",
+            help="Your own identity (an identity file, an age key file, or keyring:OFFICER): "
+            "unlocks the posts you hold on a shared registry, and signs.",
+        ),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option(
@@ -136,7 +152,7 @@ def root(
     ] = False,
     _passphrase: Annotated[str | None, secret_option("--passphrase")] = None,
 ) -> None:
-    context.OPTIONS = context.Options(registry, passphrase_file, not no_keyring)
+    context.OPTIONS = context.Options(registry, passphrase_file, not no_keyring, identity)
 
 
 def main() -> None:

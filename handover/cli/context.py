@@ -33,6 +33,7 @@ class Options:
     registry: str | None = None
     passphrase_file: Path | None = None
     use_keyring: bool = True
+    identity: str | None = None
 
 
 OPTIONS = Options()
@@ -126,6 +127,7 @@ def unlocker() -> Unlocker:
         passphrase_file=OPTIONS.passphrase_file,
         prompt=_terminal_prompt(),
         use_keyring=OPTIONS.use_keyring,
+        identity_spec=OPTIONS.identity,
     )
 
 

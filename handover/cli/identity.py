@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from handover import output
 from handover.cli import context
 from handover.cli.context import JsonFlag
+
+if TYPE_CHECKING:
+    from vault.storage import Registry
 
 app = context.sub_app(
     "Officer identities: an age key for receiving handover packets and an Ed25519 key for "
@@ -36,30 +40,83 @@ def create(
     officer: Annotated[str, typer.Option("--officer", help="The officer this identity is for.")],
     replace: Annotated[
         bool,
-        typer.Option(
-            "--replace", help="Replace the officer's current keys (the old ones stay as history)."
-        ),
+        typer.Option("--replace", help="Replace the officer's current keys (kept as history)."),
     ] = False,
+    identity_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--identity-file",
+            metavar="PATH",
+            help="Keep the private keys in this new passphrase-protected file on your machine, "
+            "not in the registry (required on a shared registry).",
+        ),
+    ] = None,
+    keyring: Annotated[
+        bool, typer.Option("--keyring", help="Keep the private keys in your OS keyring.")
+    ] = False,
+    new_passphrase_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--new-passphrase-file",
+            metavar="PATH",
+            help="Passphrase for the identity file (default: --passphrase-file, else asked).",
+        ),
+    ] = None,
     json_: JsonFlag = False,
 ) -> None:
     """Make an officer's identity: an age X25519 key and an Ed25519 signing key.
 
+    On your own registry the private keys are sealed in it. On a shared registry they stay on
+    your machine, in an identity file or the OS keyring; give it with --identity afterwards.
+
     \b
-    Example:
+    Examples:
       handover identity create --officer ias-0042
+      handover identity create --officer ias-0042 --identity-file ~/ias-0042.identity
     """
     from vault import identity
 
+    if identity_file is not None and keyring:
+        from handover.errors import UsageError
+
+        raise UsageError("choose --identity-file or --keyring, not both")
     with context.registry() as reg:
-        made = identity.create(reg, officer, replace=replace)
+        keep = _keeper(reg, officer, identity_file, keyring, new_passphrase_file)
+        made = identity.create(reg, officer, replace=replace, keep=keep)
     if json_:
         output.json_value(made.to_dict())
         return
+    where = (
+        f"private keys in {identity_file}"
+        if identity_file
+        else "private keys in the OS keyring"
+        if keyring
+        else "private keys sealed here"
+    )
     typer.echo(
-        f"identity of {made.officer} created\n  signing key  {made.fingerprint}\n"
-        f"  age          {made.age_recipient}\n"
+        f"identity of {made.officer} created ({where})\n"
+        f"  signing key  {made.fingerprint}\n  age          {made.age_recipient}\n"
         "share it with 'handover identity card -o FILE'"
     )
+
+
+def _keeper(
+    reg: Registry, officer: str, path: Path | None, keyring: bool, passphrase_file: Path | None
+) -> Callable[[str, bytes, dict[str, str]], None] | None:
+    """Where private keys go when they must not be sealed in the registry."""
+    from vault import localid, settings
+
+    if path is not None:
+        secret = context.new_passphrase(passphrase_file or context.OPTIONS.passphrase_file)
+        return lambda age, pem, public: localid.write_file(
+            path, officer, age, pem, public, secret()
+        )
+    if keyring:
+        registry_id = settings.registry_id(reg)
+        return lambda age, pem, public: localid.store_keyring(
+            registry_id, officer.strip().lower(), age, pem
+        )
+    return None
 
 
 @app.command("card")

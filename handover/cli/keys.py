@@ -148,3 +148,30 @@ def rotate(json_: JsonFlag = False) -> None:
         typer.echo(f"slots dropped (their secret was not given): {', '.join(result.slots_dropped)}")
     for label, code in result.recovery_codes.items():
         typer.echo(f"\nNew recovery code for slot {label!r} (shown only once):\n\n    {code}\n")
+
+
+@app.command("rewrap")
+def rewrap(
+    post: Annotated[
+        str | None, typer.Option("--post", help="Only this post (default: all).")
+    ] = None,
+    json_: JsonFlag = False,
+) -> None:
+    """On a shared registry, wrap post keys to whoever should open them and cannot yet (a
+    holder who registered their identity after taking charge).
+
+    \b
+    Example:
+      handover --identity itc.identity key rewrap --post collector-ahmedabad
+    """
+    from vault import postkeys
+
+    with context.registry() as reg:
+        added = postkeys.rewrap_posts(reg, post)
+    if json_:
+        output.json_value(added)
+        return
+    for slug, labels in added.items():
+        typer.echo(f"{slug}: wrapped to {', '.join(labels)}")
+    if not added:
+        typer.echo("every post key is already wrapped to everyone who should open it")

@@ -34,6 +34,14 @@ def init(
             help="Write the recovery code to this new file (mode 600) instead of printing it.",
         ),
     ] = None,
+    shared: Annotated[
+        bool,
+        typer.Option(
+            "--shared",
+            help="A department-wide registry: each post's secrets get their own key, "
+            "opened only by the post's holder, escrow and IT cell members.",
+        ),
+    ] = False,
     json_: JsonFlag = False,
 ) -> None:
     """Create a new registry, protected by a passphrase and a one-time recovery code.
@@ -46,6 +54,7 @@ def init(
     Examples:
       handover init
       HANDOVER_REGISTRY=./district.db HANDOVER_PASSPHRASE_FILE=./pw handover init
+      handover --registry postgresql+psycopg://handover@/revenue init --shared
     """
     from vault import bootstrap
 
@@ -63,6 +72,7 @@ def init(
             clock=context.now,
             passphrase=passphrase,
             with_keyring=keyring,
+            shared=shared,
         )
     except BaseException:
         if handle is not None:
@@ -81,12 +91,13 @@ def init(
                 "registry": created.location,
                 "registry_id": str(created.registry_id),
                 "keyring": created.keyring,
+                "shared": created.shared,
                 "recovery_code": shown,
                 "recovery_code_file": str(recovery_code_file) if handle else None,
             }
         )
         return
-    typer.echo(f"Created registry {created.location}")
+    typer.echo(f"Created {'shared ' if created.shared else ''}registry {created.location}")
     if shown:
         typer.echo(
             "\nRecovery code (shown only once; print it and keep it in the IT cell's "

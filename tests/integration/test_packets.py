@@ -6,86 +6,15 @@ import json
 import shutil
 import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from handover.packet import BAD
-from tests.conftest import Cli, seed_collectorate
+from tests.conftest import Cli
+from tests.integration.fixtures import Pair, make_pair
 
 BAD_LINE = f"handover: {BAD}"
-
-
-@dataclass
-class Pair:
-    a: Cli  # the outgoing officer's registry
-    b: Cli  # the incoming officer's registry
-    dir: Path
-
-    def packet(self, name: str = "p.handover", *extra: str) -> Path:
-        path = self.dir / name
-        self.a.ok(
-            "packet",
-            "create",
-            "--post",
-            "collector-ahmedabad",
-            "--to",
-            "ias-0077",
-            "-o",
-            str(path),
-            *extra,
-        )
-        return path
-
-
-def make_pair(make_cli: Callable[..., Cli], tmp_path: Path, *, exchange: bool = True) -> Pair:
-    a = make_cli("a")
-    seed_collectorate(a)
-    a.ok(
-        "account",
-        "add",
-        "facebook:collectorahd",
-        "--post",
-        "collector-ahmedabad",
-        "--login-email",
-        "collector.ahd@gujarat.gov.in",
-    )
-    a.ok("account", "set-password", "x:@CollectorAhd", input="S3cret-Passw0rd!\n")
-    a.ok("account", "set-totp", "x:@CollectorAhd", input="GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\n")
-    a.ok("account", "verify", "x:@CollectorAhd", "--status", "applied", "--evidence", "req 1")
-    a.ok(
-        "group",
-        "add",
-        "ahd-district",
-        "--name",
-        "Ahmedabad officers",
-        "--level",
-        "district",
-        "--district",
-        "Ahmedabad",
-        "--admin",
-        "collector-ahmedabad",
-    )
-    a.ok("identity", "create", "--officer", "ias-0042")
-    b = make_cli("b")
-    b.ok("officer", "add", "ias-0077", "--name", "Ravi Desai", "--grade", "selection grade")
-    b.ok("identity", "create", "--officer", "ias-0077")
-    a.ok("identity", "card", "-o", str(tmp_path / "asha.card"))
-    b.ok("identity", "card", "-o", str(tmp_path / "ravi.card"))
-    if exchange:
-        b.ok("officer", "import-card", str(tmp_path / "asha.card"))
-        a.ok("officer", "import-card", str(tmp_path / "ravi.card"))
-    return Pair(a, b, tmp_path)
-
-
-@pytest.fixture
-def pair(templates, clone: Callable[[Cli], Cli], tmp_path: Path) -> Pair:  # type: ignore[no-untyped-def]
-    """Registries A and B with identities and cards exchanged, cloned for this test."""
-    template: Pair = templates("pair", make_pair)
-    for card in ("asha.card", "ravi.card"):
-        shutil.copy(template.dir / card, tmp_path / card)
-    return Pair(clone(template.a), clone(template.b), tmp_path)
 
 
 def test_handover_end_to_end(pair: Pair) -> None:
@@ -282,7 +211,7 @@ def test_header_and_manifest_disagreeing(pair: Pair, tmp_path: Path) -> None:
         unlocker=Unlocker(passphrase_file=tmp_path / "pp"),
     )
     with reg.read() as conn:
-        row = identity.own_identity(conn, "ias-0042")
+        row = identity.own_identity(conn, reg, "ias-0042")
         keys = identity.private_keys(conn, reg, row)
     reg.close()
     recipient = pyrage.x25519.Recipient.from_str(original.header.recipient["recipient"])

@@ -1,0 +1,150 @@
+"""IT cell members of a shared registry: officers whose identities open every post's key.
+
+Adding a member wraps every post key (and the registry key) to their age recipient. Removing one
+re-keys everything they could open, so that a key they may have kept opens nothing new, and marks
+those posts' credentials for rotation, since they may have seen them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from vault import credentials, identity, keys, officers, postkeys, schema, settings
+from vault.errors import ConflictError, InvalidInputError, NotFoundError
+from vault.model import Record
+
+if TYPE_CHECKING:
+    from vault.storage import Registry, Tx
+
+
+@dataclass(frozen=True)
+class Member(Record):
+    officer: str
+    name: str
+    recipient: str | None
+    added_at: dt.datetime
+    added_by: str
+
+
+@dataclass(frozen=True)
+class Change(Record):
+    member: str
+    posts: int
+    secrets_resealed: int
+    credentials_marked: int
+
+
+def _active(conn: sa.Connection, officer_id: uuid.UUID) -> Any:
+    m = schema.members
+    return conn.execute(
+        sa.select(m).where(m.c.officer_id == officer_id, m.c.removed_at.is_(None))
+    ).first()
+
+
+def _require_shared(conn: sa.Connection) -> None:
+    if not postkeys.per_post(conn):
+        raise InvalidInputError(
+            "members belong to shared registries (handover init --shared); "
+            "this registry has one key for everything"
+        )
+
+
+def add(registry: Registry, service_id: str) -> Change:
+    with registry.write() as tx:
+        _require_shared(tx.conn)
+        officer = officers.row_by_service_id(tx.conn, service_id)
+        current = identity.current(tx.conn, officer.id)
+        if current is None:
+            raise NotFoundError(
+                f"{officer.service_id} has no identity keys: they run "
+                "'handover identity create' first"
+            )
+        if _active(tx.conn, officer.id) is not None:
+            raise ConflictError(f"{officer.service_id} is already a member")
+        tx.conn.execute(
+            schema.members.insert().values(
+                id=uuid.uuid4(),
+                officer_id=officer.id,
+                added_at=tx.now,
+                added_by=tx.actor,
+                removed_at=None,
+            )
+        )
+        posts = 0
+        for post_id in postkeys.posts_with_keys(tx.conn):
+            posts += bool(postkeys.rewrap(tx, post_id))
+        registry_key = keys.registry_key(tx.conn, registry)
+        keys.add_age_slot(tx, registry_key, current.age_recipient, f"member {officer.service_id}")
+        tx.log("member.add", "officer", officer.id, officer.service_id, posts=posts)
+        return Change(officer.service_id, posts, 0, 0)
+
+
+def remove(registry: Registry, service_id: str) -> Change:
+    with registry.write() as tx:
+        _require_shared(tx.conn)
+        officer = officers.row_by_service_id(tx.conn, service_id)
+        member = _active(tx.conn, officer.id)
+        if member is None:
+            raise NotFoundError(f"{officer.service_id} is not a member")
+        m = schema.members
+        tx.conn.execute(m.update().where(m.c.id == member.id).values(removed_at=tx.now))
+        dropped = _recipients_of(tx, officer.id)
+        return _rekey_for_departure(tx, officer, dropped)
+
+
+def _recipients_of(tx: Tx, officer_id: uuid.UUID) -> frozenset[str]:
+    i = schema.identities
+    return frozenset(
+        tx.conn.execute(sa.select(i.c.age_recipient).where(i.c.officer_id == officer_id)).scalars()
+    )
+
+
+def _rekey_for_departure(tx: Tx, officer: Any, dropped: frozenset[str]) -> Change:
+    """Re-key every post (and the registry key) that ``dropped`` could open."""
+    days = settings.read(tx.conn, "rotation_deadline_days")
+    deadline = tx.now + dt.timedelta(days=days)
+    posts = resealed = marked = 0
+    reason = f"IT cell member {officer.service_id} removed"
+    for post_id in postkeys.posts_with_keys(tx.conn):
+        key_id = postkeys.current_key_id(tx.conn, post_id)
+        if key_id is None:
+            continue
+        wrapped_to = {postkeys.json_recipient(slot) for slot in keys._slots(tx.conn, key_id)}
+        if not wrapped_to & dropped:
+            continue
+        posts += 1
+        resealed += postkeys.rekey(tx, post_id, reason)
+        marked += credentials.mark_rotation_due(tx, post_id, deadline, reason)
+    registry_key = keys.registry_key(tx.conn, tx.registry)
+    if any(
+        postkeys.json_recipient(slot) in dropped for slot in keys._slots(tx.conn, registry_key.id)
+    ):
+        resealed += keys.rotate_in(tx, drop_recipients=dropped).secrets
+    tx.log(
+        "member.remove",
+        "officer",
+        officer.id,
+        officer.service_id,
+        posts=posts,
+        secrets=resealed,
+        credentials_marked=marked,
+    )
+    return Change(officer.service_id, posts, resealed, marked)
+
+
+def list_members(registry: Registry) -> list[Member]:
+    m, o, i = schema.members, schema.officers, schema.identities
+    with registry.read() as conn:
+        rows = conn.execute(
+            sa.select(m, o.c.service_id, o.c.name, i.c.age_recipient)
+            .join(o, o.c.id == m.c.officer_id)
+            .outerjoin(i, sa.and_(i.c.officer_id == o.c.id, i.c.retired_at.is_(None)))
+            .where(m.c.removed_at.is_(None))
+            .order_by(o.c.service_id)
+        )
+        return [Member(r.service_id, r.name, r.age_recipient, r.added_at, r.added_by) for r in rows]
