@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from handover.errors import PolicyError
 from handover.packet import BAD, Header, Packet, iso, sha256
 from vault import sshsig
-from vault.errors import SignatureError
+from vault.errors import SignatureError, VaultError
 from vault.events import canonical
 from vault.model import Record
 from vault.signed import SignedDocument, require
@@ -384,3 +384,134 @@ def record_receipt(registry: Registry, data: bytes) -> Completed:
             ended,
             deadline,
         )
+
+
+REPORT_MAGIC = "HANDOVER-ROTATION-REPORT/1"
+REPORT_NAMESPACE = "handover.rotation.v1"
+REPORT_BAD = "the rotation report is damaged or not authentic"
+
+
+@dataclass(frozen=True)
+class Reported(Record):
+    post: str
+    officer: str
+    accounts: int
+    rotated: int
+
+
+def make_report(registry: Registry, post_slug: str, officer: str | None) -> tuple[Reported, bytes]:
+    """A signed statement, by the post's holder, of when each credential last changed.
+
+    The outgoing officer's or IT cell's registry learns from it that the credentials handed
+    over have been rotated, which it cannot see otherwise.
+    """
+    import sqlalchemy as sa
+
+    from vault import identity, posts, schema
+
+    with registry.read() as conn:
+        own = identity.own_identity(conn, registry, officer)
+        post = posts.row_by_slug(conn, post_slug)
+        holder = posts.holder_of(conn, post.id)
+        if holder is None or holder[0] != own.service_id:
+            raise PolicyError(
+                f"{own.service_id} does not hold {post.slug}: only its holder "
+                "reports on its credentials"
+            )
+        a = schema.accounts
+        rows = conn.execute(
+            sa.select(a.c.platform, a.c.handle, a.c.password_changed_at, a.c.rotation_due_at)
+            .where(a.c.post_id == post.id)
+            .order_by(a.c.platform, a.c.handle_key)
+        )
+        accounts = [
+            {
+                "ref": f"{r.platform}:{r.handle}",
+                "password_changed_at": iso(r.password_changed_at)
+                if r.password_changed_at
+                else None,
+                "rotation_due": r.rotation_due_at is not None,
+            }
+            for r in rows
+        ]
+        body = {
+            "format": 1,
+            "kind": "handover-rotation-report",
+            "post": post.slug,
+            "officer": {
+                "officer": own.service_id,
+                "signing_key": own.signing_key,
+                "fingerprint": own.fingerprint,
+            },
+            "reported": iso(registry.clock()),
+            "accounts": accounts,
+        }
+        doc = SignedDocument.create(
+            REPORT_MAGIC, body, lambda m: identity.sign_as(conn, registry, own, REPORT_NAMESPACE, m)
+        )
+    rotated = sum(1 for x in accounts if not x["rotation_due"])
+    return Reported(post.slug, own.service_id, len(accounts), rotated), doc.to_bytes()
+
+
+def record_report(registry: Registry, data: bytes) -> Reported:
+    """Take in a holder's rotation report: accounts it shows rotated lose their mark here, and
+    the stale password this registry still holds for them is dropped."""
+
+    from vault import accounts, posts, schema
+
+    doc = SignedDocument.from_bytes(data, REPORT_MAGIC, REPORT_BAD)
+    body = doc.body
+    signer = require(body.get("officer"), dict, REPORT_BAD)
+    entries = require(body.get("accounts"), list, REPORT_BAD)
+    try:
+        key = sshsig.PublicKey.parse(require(signer.get("signing_key"), str, REPORT_BAD))
+        sshsig.verify(doc.signature, REPORT_NAMESPACE, doc.message, key)
+    except SignatureError:
+        raise SignatureError(REPORT_BAD) from None
+    officer = require(signer.get("officer"), str, REPORT_BAD)
+    with registry.write() as tx:
+        _known_signer(tx, officer, key)
+        post = posts.row_by_slug(tx.conn, require(body.get("post"), str, REPORT_BAD))
+        holder = posts.holder_of(tx.conn, post.id)
+        if holder is None or holder[0] != officer:
+            raise PolicyError(
+                f"{officer} does not hold {post.slug} in this registry: record their receipt first"
+            )
+        a = schema.accounts
+        rotated = 0
+        for item in entries:
+            entry = require(item, dict, REPORT_BAD)
+            changed = entry.get("password_changed_at")
+            if entry.get("rotation_due") or not isinstance(changed, str):
+                continue
+            try:
+                row = accounts.row_by_ref(tx.conn, require(entry.get("ref"), str, REPORT_BAD))
+                when = dt.datetime.fromisoformat(changed)
+            except (ValueError, VaultError):
+                continue
+            if row.post_id != post.id or row.rotation_due_at is None:
+                continue
+            tx.conn.execute(
+                a.update()
+                .where(a.c.id == row.id)
+                .values(
+                    rotation_due_at=None,
+                    rotation_reason=None,
+                    password_changed_at=when,
+                    password_sealed=None,
+                    updated_at=tx.now,
+                )
+            )
+            tx.log(
+                "credential.rotated",
+                "account",
+                row.id,
+                accounts.ref_of(row),
+                reported_by=officer,
+                changed=when,
+            )
+            rotated += 1
+        tx.log(
+            "packet.rotation-report", "post", post.id, post.slug, officer=officer, rotated=rotated
+        )
+        return Reported(post.slug, officer, len(entries), rotated)

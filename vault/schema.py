@@ -337,3 +337,18 @@ members = sa.Table(
     sa.Column("added_by", sa.String(200), nullable=False),
     sa.Column("removed_at", UTCDateTime(), nullable=True),
 )
+
+transfer_orders = sa.Table(
+    "transfer_orders",
+    metadata,
+    _id(),
+    sa.Column("order_no", sa.String(100), nullable=False),
+    sa.Column("order_date", sa.Date(), nullable=False),
+    sa.Column("officer_id", sa.Uuid(), sa.ForeignKey("officers.id"), nullable=False),
+    sa.Column("from_post_id", sa.Uuid(), sa.ForeignKey("posts.id"), nullable=True),
+    sa.Column("to_post_id", sa.Uuid(), sa.ForeignKey("posts.id"), nullable=True),
+    sa.Column("effective_date", sa.Date(), nullable=False),
+    sa.Column("imported_at", UTCDateTime(), nullable=False),
+    sa.Column("imported_by", sa.String(200), nullable=False),
+    sa.UniqueConstraint("order_no", "officer_id"),
+)

@@ -39,6 +39,11 @@ LAZY: dict[str, tuple[str, str]] = {
     "log": ("handover.cli.log", "The tamper-evident event log: list, verify, checkpoint."),
     "audit": ("handover.cli.audit", "What needs attention, by rule, severity and district."),
     "member": ("handover.cli.members", "IT cell members of a shared registry."),
+    "import": ("handover.cli.imports", "Bulk import of posts, officers, accounts, groups."),
+    "export": ("handover.cli.records", "Export the register: full, by district, or public."),
+    "backup": ("handover.cli.records", "Write an encrypted backup of the whole registry."),
+    "restore": ("handover.cli.records", "Recreate a registry from an encrypted backup."),
+    "transfers": ("handover.cli.transfers", "Transfer orders and where their handovers stand."),
 }
 
 
@@ -54,6 +59,8 @@ class HandoverGroup(TyperGroup):
             return super().get_command(ctx, cmd_name)
         module = importlib.import_module(LAZY[cmd_name][0])
         command = typer.main.get_command(module.app)
+        if hasattr(command, "commands") and cmd_name in command.commands:
+            return command.commands[cmd_name]  # a module holding several top-level commands
         command.name = cmd_name
         return command
 

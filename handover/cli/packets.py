@@ -153,23 +153,35 @@ def claim(
 @app.command("receipt")
 def receipt(
     receipt_file: Annotated[
-        Path, typer.Argument(help="The receipt from the incoming officer.", metavar="FILE")
+        Path, typer.Argument(help="A receipt or rotation report.", metavar="FILE")
     ],
     json_: JsonFlag = False,
 ) -> None:
-    """Verify the incoming officer's receipt and record the handover as complete.
+    """Record the incoming officer's receipt (or later, their rotation report).
 
-    The outgoing tenure ends and the incoming one begins; the post's credentials in this
-    registry are marked 'rotation due', since the outgoing officer still knows them.
+    A receipt completes the handover: the outgoing tenure ends, the incoming one begins, and the
+    post's credentials here are marked 'rotation due' (the outgoing officer still knows them). A
+    rotation report then clears the mark for every account the new holder has rotated.
 
     \b
-    Example:
+    Examples:
       handover packet receipt r.receipt
+      handover packet receipt collector-ahmedabad.rotation
     """
-    from handover.claim import record_receipt
+    from handover.claim import REPORT_MAGIC, record_receipt, record_report
 
     data = context.read_file(receipt_file)
     with context.registry() as reg:
+        if data.startswith(REPORT_MAGIC.encode()):
+            reported = record_report(reg, data)
+            if json_:
+                output.json_value(reported.to_dict())
+            else:
+                typer.echo(
+                    f"{reported.officer} reports {reported.rotated} of "
+                    f"{reported.accounts} accounts of {reported.post} rotated"
+                )
+            return
         done = record_receipt(reg, data)
     if json_:
         output.json_value(done.to_dict())
@@ -179,5 +191,37 @@ def receipt(
         f"(claimed {done.claimed:%Y-%m-%d})"
     )
     typer.echo(
-        f"the post's credentials here are marked for rotation by {done.rotation_due:%Y-%m-%d}"
+        f"the post's credentials here are marked for rotation by "
+        f"{done.rotation_due:%Y-%m-%d}; the new holder's rotation report clears them"
     )
+
+
+@app.command("report")
+def report(
+    post: Annotated[str, typer.Option("--post", help="The post you hold.")],
+    out: Annotated[Path, typer.Option("-o", "--output", help="Where to write the report.")],
+    officer: Annotated[
+        str | None, typer.Option("--officer", help="Sign as this officer (default: your identity).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    json_: JsonFlag = False,
+) -> None:
+    """Write a signed rotation report for a post you hold, for the outgoing officer or IT cell.
+
+    It says, for each account, whether its credentials were rotated since the handover.
+
+    \b
+    Example:
+      handover packet report --post collector-ahmedabad -o collector-ahmedabad.rotation
+    """
+    from handover.claim import make_report
+
+    with context.registry() as reg:
+        made, data = make_report(reg, post, officer)
+    context.write_new_file(out, data, force=force)
+    if json_:
+        output.json_value({**made.to_dict(), "file": str(out)})
+    else:
+        typer.echo(
+            f"wrote {out}: {made.rotated} of {made.accounts} accounts of {made.post} rotated"
+        )

@@ -125,6 +125,12 @@ def test_a_clean_registry_has_no_findings(clean: Cli) -> None:
     assert "no findings" in clean.ok("audit").stdout
 
 
+def _import_order(cli: Cli, line: str) -> None:
+    order = cli.home / "order.csv"
+    order.write_text(f"order_no,order_date,officer,from_post,to_post,effective_date\n{line}\n")
+    cli.ok("transfers", "import", str(order))
+
+
 def _tamper_log(cli: Cli) -> None:
     if BACKEND == "sqlite":
         sql(cli, "DROP TRIGGER events_no_update")
@@ -301,6 +307,11 @@ CASES: dict[str, Case] = {
             c.ok("group", "admins", "ahd-district", "--add", "dio-ahmedabad"),
         ),
         {("group.admin-vacant", "ahd-district")},
+        {},
+    ),
+    "transfer.overdue": (
+        lambda c: _import_order(c, "T1,2026-01-01,ias-0042,collector-ahmedabad,,2026-01-31"),
+        {("transfer.overdue", "T1/ias-0042")},
         {},
     ),
     "log.broken": (_tamper_log, {("log.broken", "entry 2")}, {}),

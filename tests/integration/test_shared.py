@@ -202,3 +202,27 @@ def test_an_account_moved_to_another_post_follows_its_key(shared: Cli) -> None:
 def test_members_need_a_shared_registry(seeded: Cli) -> None:
     seeded.ok("identity", "create", "--officer", "ias-0042")
     assert "shared registries" in seeded.fails("member", "add", "ias-0042")
+
+
+def test_an_identity_kept_in_the_os_keyring(shared: Cli) -> None:
+    import keyring
+
+    from tests.integration.test_keyring import MemoryKeyring
+
+    previous = keyring.get_keyring()
+    memory = MemoryKeyring()
+    keyring.set_keyring(memory)
+    try:
+        shared.ok("officer", "add", "ias-0123", "--name", "Keyring Officer")
+        shared.ok("identity", "create", "--officer", "ias-0123", "--keyring")
+        assert len(memory.entries) == 1
+        assert "AGE-SECRET-KEY" not in repr(shared.dump())
+        Officer(shared, "ias-0042").ok("officer", "assign", "ias-0123", "collector-ahmedabad")
+        env = {"HANDOVER_IDENTITY": "keyring:ias-0123", "HANDOVER_PASSPHRASE_FILE": ""}
+        shown = shared.json("account", "show", "x:@CollectorAhd", "--reveal", env=env)
+        assert shown["secrets"]["password"] == "asha-password"
+        memory.entries.clear()
+        line = shared.fails("account", "show", "x:@CollectorAhd", "--reveal", env=env)
+        assert "holds no identity of ias-0123" in line
+    finally:
+        keyring.set_keyring(previous)

@@ -515,6 +515,26 @@ def group_admin_vacant(snap: Snapshot, r: Rule) -> Iterator[Finding]:
 
 
 @rule(
+    "transfer.overdue",
+    Severity.HIGH,
+    "Transfer order past its effective date without a completed handover",
+    "the officer makes the post's packet (handover packet create), the successor claims it, "
+    "and the receipt comes back (handover packet receipt)",
+)
+def transfer_overdue(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+    posts = {p.slug: p.id for p in snap.posts.values()}
+    for line in snap.transfers:
+        if line.overdue and not line.receipt_back:
+            yield r.finding(
+                "transfer",
+                f"{line.order_no}/{line.officer}",
+                f"order {line.order_no}: {line.officer} was to leave "
+                f"{line.from_post} by {line.effective_date}; handover: {line.state}",
+                snap.where_post(posts.get(line.from_post or "")),
+            )
+
+
+@rule(
     "log.broken",
     Severity.CRITICAL,
     "The event log's hash chain or a checkpoint is broken",

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from vault import contacts, events, schema, settings
+from vault import contacts, events, schema, settings, transfers
 from vault.contacts import OfficialContacts
 
 if TYPE_CHECKING:
@@ -47,6 +47,7 @@ class Snapshot:
     custody: dict[uuid.UUID, list[Any]]
     log: events.Verification
     passwords: dict[uuid.UUID, str] | None
+    transfers: list[Any]
 
     def where_post(self, post_id: uuid.UUID | None) -> tuple[str | None, str | None, str | None]:
         """(level, district, post) of a post, for filtering and the roll-up."""
@@ -101,6 +102,7 @@ def load(conn: sa.Connection, registry: Registry, *, with_secrets: bool) -> Snap
         custody[row.post_id].append(row)
     log = events.verify_chain(conn, checkpoints.gather(conn, []))
     passwords = _passwords(conn, registry) if with_secrets else None
+    lines = list(transfers.status(conn, now.astimezone().date()))
     return Snapshot(
         now,
         now.astimezone().date(),
@@ -119,6 +121,7 @@ def load(conn: sa.Connection, registry: Registry, *, with_secrets: bool) -> Snap
         custody,
         log,
         passwords,
+        lines,
     )
 
 

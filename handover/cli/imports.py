@@ -1,0 +1,143 @@
+"""``handover import``: posts, officers, accounts and groups from CSV spreadsheets."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from handover import output
+from handover.cli import context
+from handover.cli.context import JsonFlag
+
+app = context.sub_app(
+    "Bulk import from CSV (UTF-8, one header row; see 'handover import template KIND' and "
+    "docs/import.md). A file with any error imports nothing; re-importing changes nothing."
+)
+CsvFile = Annotated[Path, typer.Argument(help="The CSV file.", metavar="FILE.csv")]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Validate and count, write nothing.")]
+
+
+@contextmanager
+def progress_bar(label: str, path: Path) -> Iterator[Callable[[int], None]]:
+    """A progress callback: a bar on stderr when it is a terminal, else nothing at all."""
+    if not sys.stderr.isatty():
+        yield lambda _n: None
+        return
+    try:
+        with path.open("rb") as handle:
+            lines = sum(1 for _ in handle)
+    except OSError:
+        lines = 0
+    with typer.progressbar(length=max(1, 2 * lines), label=label, file=sys.stderr) as bar:
+        yield bar.update
+
+
+def _run(kind: str, path: Path, dry_run: bool, json_: bool, secrets: Path | None = None) -> None:
+    from vault import imports
+
+    with context.registry() as reg, progress_bar(f"importing {kind}", path) as bar:
+        try:
+            summary = imports.run(
+                reg, kind, path, dry_run=dry_run, secrets_path=secrets, progress=bar
+            )
+        except imports.ImportRejected as rejected:
+            for error in rejected.errors[: imports.MAX_ERRORS_SHOWN]:
+                typer.echo(str(error), err=True)
+            hidden = len(rejected.errors) - imports.MAX_ERRORS_SHOWN
+            if hidden > 0:
+                typer.echo(f"... and {hidden} more", err=True)
+            raise
+    if json_:
+        output.json_value(summary.to_dict())
+        return
+    verb = "would import" if summary.dry_run else "imported"
+    typer.echo(
+        f"{verb} {summary.rows} {kind} rows from {summary.file}: {summary.added} added, "
+        f"{summary.updated} updated, {summary.unchanged} unchanged"
+        + (f", {summary.secrets} secrets sealed" if summary.secrets else "")
+    )
+
+
+@app.command("accounts")
+def accounts(
+    path: CsvFile,
+    dry_run: DryRun = False,
+    secrets: Annotated[
+        Path | None,
+        typer.Option(
+            "--secrets",
+            metavar="FILE.csv",
+            help="A separate file of platform,handle,password,totp,recovery_codes,notes.",
+        ),
+    ] = None,
+    json_: JsonFlag = False,
+) -> None:
+    """Import accounts (upsert on platform + handle); secrets are sealed on the way in.
+
+    \b
+    Examples:
+      handover import accounts accounts.csv --dry-run
+      handover import accounts accounts.csv --secrets passwords.csv && shred -u passwords.csv
+    """
+    _run("accounts", path, dry_run, json_, secrets)
+
+
+@app.command("posts")
+def posts(path: CsvFile, dry_run: DryRun = False, json_: JsonFlag = False) -> None:
+    """Import posts (upsert on slug).
+
+    \b
+    Example:
+      handover import posts posts.csv
+    """
+    _run("posts", path, dry_run, json_)
+
+
+@app.command("officers")
+def officers(path: CsvFile, dry_run: DryRun = False, json_: JsonFlag = False) -> None:
+    """Import officers (upsert on service id), and who holds which post from when.
+
+    \b
+    Example:
+      handover import officers officers.csv
+    """
+    _run("officers", path, dry_run, json_)
+
+
+@app.command("groups")
+def groups(path: CsvFile, dry_run: DryRun = False, json_: JsonFlag = False) -> None:
+    """Import groups (upsert on slug) with their admin posts (separated by ';').
+
+    \b
+    Example:
+      handover import groups groups.csv
+    """
+    _run("groups", path, dry_run, json_)
+
+
+@app.command("template")
+def template(
+    kind: Annotated[str, typer.Argument(help="posts, officers, accounts or groups.")],
+    out: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write to this file instead of printing.")
+    ] = None,
+) -> None:
+    """Write an empty CSV template (the header row) for a kind of record.
+
+    \b
+    Example:
+      handover import template accounts -o accounts.csv
+    """
+    from vault import imports
+
+    text = imports.template(kind)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        context.write_new_file(out, text.encode())
+        typer.echo(f"wrote {out}")

@@ -1,0 +1,108 @@
+"""Encrypted backup and restore: an identical registry elsewhere, and every refusal clean."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BACKEND, Cli
+
+
+@pytest.fixture
+def full(templates, clone) -> Cli:  # type: ignore[no-untyped-def]
+    """A registry with posts, officers, accounts, secrets, identities and a long event log."""
+    from tests.integration.test_audit import build_clean
+
+    made: Cli = clone(templates("audit-clean", build_clean))
+    return made
+
+
+def test_backup_restore_gives_an_identical_registry(
+    full: Cli, new_location: Callable[[str], str], tmp_path: Path
+) -> None:
+    backup = tmp_path / "registry.backup"
+    made = full.json("backup", "-o", str(backup))
+    assert made["tables"]["accounts"] == 3
+    assert backup.stat().st_mode & 0o077 == 0
+    assert b"x-pass-1" not in backup.read_bytes()
+    target = Cli(new_location("restored"), full.home, full.passphrase_file)
+    restored = target.json("restore", str(backup))
+    assert restored["log_entries"] == len(full.json("log", "list"))
+    assert target.dump() == full.dump()
+    assert target.ok("log", "verify").code == 0
+    shown = target.json("account", "show", "x:@CollectorAhd", "--reveal")
+    assert shown["secrets"]["password"] == "x-pass-1"
+
+
+def test_restore_with_the_recovery_code(
+    full: Cli, new_location: Callable[[str], str], tmp_path: Path
+) -> None:
+    backup = tmp_path / "b"
+    full.ok("backup", "-o", str(backup))
+    code = tmp_path / "code"
+    code.write_text(full.recovery_code or "")
+    target = Cli(new_location("restored"), full.home, code)
+    target.ok("restore", str(backup))
+    assert target.dump() == full.dump()
+
+
+def test_restore_never_overwrites_without_force(full: Cli, cli: Cli, tmp_path: Path) -> None:
+    backup = tmp_path / "b"
+    full.ok("backup", "-o", str(backup))
+    before = cli.dump()
+    line = cli.fails("restore", str(backup))
+    assert "restore over it only with --force" in line
+    assert cli.dump() == before
+    cli.ok(
+        "restore",
+        str(backup),
+        "--force",
+        env={"HANDOVER_PASSPHRASE_FILE": str(full.passphrase_file)},
+    )
+    assert cli.dump() == full.dump()
+
+
+def test_a_backup_with_a_wrong_or_missing_key_is_refused(full: Cli, tmp_path: Path) -> None:
+    wrong = tmp_path / "wrong"
+    wrong.write_text("not it\n")
+    out = tmp_path / "b"
+    assert (
+        full.fails("backup", "-o", str(out), env={"HANDOVER_PASSPHRASE_FILE": str(wrong)})
+        == "handover: wrong passphrase or recovery code"
+    )
+    assert "locked" in full.fails("backup", "-o", str(out), env={"HANDOVER_PASSPHRASE_FILE": ""})
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("where", [20, 200, -20])
+def test_a_corrupted_backup_is_refused(
+    full: Cli, new_location: Callable[[str], str], tmp_path: Path, where: int
+) -> None:
+    backup = tmp_path / "b"
+    full.ok("backup", "-o", str(backup))
+    data = bytearray(backup.read_bytes())
+    data[where] ^= 1
+    backup.write_bytes(bytes(data))
+    target = Cli(new_location("restored"), full.home, full.passphrase_file)
+    line = target.fails("restore", str(backup))
+    assert line in (
+        "handover: the backup is damaged or not authentic",
+        "handover: wrong passphrase or recovery code",
+    )
+    if BACKEND == "sqlite":
+        assert not Path(target.location).exists()
+    else:
+        assert "not a handover registry" in target.fails("post", "list")
+
+
+def test_restore_with_a_wrong_passphrase_changes_nothing(
+    full: Cli, new_location: Callable[[str], str], tmp_path: Path
+) -> None:
+    backup = tmp_path / "b"
+    full.ok("backup", "-o", str(backup))
+    wrong = tmp_path / "wrong"
+    wrong.write_text("nope\n")
+    target = Cli(new_location("restored"), full.home, wrong)
+    assert target.fails("restore", str(backup)) == "handover: wrong passphrase or recovery code"
