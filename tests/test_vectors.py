@@ -52,11 +52,11 @@ def install_identity(cli: Cli, officer: str, seed: bytes, age_secret: str) -> No
     """Give a registry's officer the fixed test keys, sealed as 'identity create' seals them."""
     from cryptography.hazmat.primitives import serialization
 
-    from vault import keys, officers, schema, storage
+    from vault import keys, location, officers, schema, storage
 
     unlocker = keys.Unlocker(passphrase_file=cli.passphrase_file)
     reg = storage.open_registry(
-        storage.resolve(cli.location),
+        location.resolve(cli.location),
         actor="tester",
         clock=lambda: dt.datetime.now(dt.UTC),
         unlocker=unlocker,

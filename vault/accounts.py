@@ -492,8 +492,7 @@ LIST_COLUMNS = (
 )
 
 
-def iter_accounts(registry: Registry, filters: Filters = Filters()) -> Iterator[Account]:
-    """Every account matching ``filters``, in one query and without sealed columns."""
+def _listing_query(filters: Filters) -> sa.Select[Any]:
     a, p, o = schema.accounts, schema.posts, schema.officers
     query = (
         sa.select(
@@ -516,6 +515,51 @@ def iter_accounts(registry: Registry, filters: Filters = Filters()) -> Iterator[
         query = query.where(a.c.verification == parse_status(filters.status).value)
     if filters.kind:
         query = query.where(a.c.kind == parse_kind(filters.kind).value)
+    return query
+
+
+def iter_accounts(registry: Registry, filters: Filters = Filters()) -> Iterator[Account]:
+    """Every account matching ``filters``, in one query and without sealed columns."""
     with registry.read() as conn:
-        for row in conn.execute(query).yield_per(1000):
+        for row in conn.execute(_listing_query(filters)).yield_per(1000):
             yield to_account(row, row.post_slug, row.officer_key)
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def iter_listing(registry: Registry, filters: Filters = Filters()) -> Iterator[dict[str, Any]]:
+    """The listing as plain dicts, straight from the rows: what ``account list`` prints.
+
+    The same fields as an :class:`Account` (less history and overrides, credentials inlined),
+    without building one per row: listing 10,000 accounts is dominated by start-up, not rows.
+    """
+    with registry.read() as conn:
+        for r in conn.execute(_listing_query(filters)).yield_per(2000):
+            yield {
+                "id": str(r.id),
+                "ref": f"{r.platform}:{r.handle}",
+                "platform": r.platform,
+                "handle": r.handle,
+                "url": r.url,
+                "post": r.post_slug,
+                "officer": r.officer_key,
+                "kind": r.kind,
+                "disclaimer": r.disclaimer,
+                "login_email": r.login_email,
+                "login_phone": r.login_phone,
+                "recovery_email": r.recovery_email,
+                "recovery_phone": r.recovery_phone,
+                "twofa_method": r.twofa_method,
+                "twofa_phone": r.twofa_phone,
+                "twofa_holder": r.twofa_holder,
+                "verification": r.verification,
+                "verification_date": _iso(r.verification_date),
+                "password_changed_at": _iso(r.password_changed_at),
+                "totp_changed_at": _iso(r.totp_changed_at),
+                "recovery_codes_changed_at": _iso(r.recovery_codes_changed_at),
+                "notes_changed_at": _iso(r.notes_changed_at),
+                "rotation_due_at": _iso(r.rotation_due_at),
+                "rotation_reason": r.rotation_reason,
+            }

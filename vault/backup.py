@@ -30,6 +30,7 @@ import sqlalchemy as sa
 
 from vault import events, keys, migrations, schema, settings, storage
 from vault.errors import RegistryError, SignatureError, UnlockError
+from vault.location import Location, resolve
 from vault.model import Record
 from vault.seal import DataKey
 
@@ -187,7 +188,7 @@ class Restored(Record):
 
 
 def restore(
-    location: storage.Location,
+    location: Location,
     data: bytes,
     *,
     unlocker: Unlocker,
@@ -225,10 +226,10 @@ def restore(
                 f"a registry exists at {location.path}; restore over it only with --force"
             )
         staging = location.path.with_name(f".{location.path.name}.restoring")
-        storage.discard_new_file(storage.resolve(str(staging)))
+        storage.discard_new_file(resolve(str(staging)))
         staging.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.close(os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        target = storage.resolve(str(staging))
+        target = resolve(str(staging))
     registry = storage.Registry(target, actor, clock)
     try:
         with registry.write() as tx:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from vault import keys, migrations, settings, storage
+from vault.location import Location
 from vault.model import Record
 
 
@@ -21,7 +22,7 @@ class Created(Record):
 
 
 def create(
-    location: storage.Location,
+    location: Location,
     *,
     actor: str,
     clock: Callable[[], dt.datetime],

@@ -15,6 +15,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from vault import contacts, schema
+from vault import contacts, credentials, keys, postkeys, schema, totp
 from vault.errors import InvalidInputError, VaultError
 from vault.model import (
     AccountKind,
@@ -67,6 +68,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "transfers": ("order_no", "order_date", "officer", "effective_date"),
 }
 SECRET_COLUMNS = ("password", "totp", "recovery_codes", "notes")
+HANDLE = re.compile(r"^[^\s:]{1,200}$")
+CONTACT_FIELDS = tuple(f.value for f in ContactField)
 MAX_ERRORS_SHOWN = 200
 
 
@@ -115,6 +118,7 @@ class _Reader:
     name: str
     kind: str
     errors: list[RowError] = field(default_factory=list)
+    seen: dict[str, int] = field(default_factory=dict)
 
     def error(self, row: int, column: str, reason: str) -> None:
         self.errors.append(RowError(self.name, row, column, reason))
@@ -142,6 +146,18 @@ class _Reader:
                 self.error(number, "", f"has {len(values)} fields, the header has {len(header)}")
                 continue
             yield number, {h: v.strip() for h, v in zip(header, values, strict=True)}
+
+    def unique(self, number: int, column: str, raw: str, what: str) -> str | None:
+        """The row's identifier (a slug), or ``None`` when it is malformed or repeats an
+        earlier row's; either is recorded as an error."""
+        key: str | None = self.value(number, column, lambda v: slug(v, what), raw)
+        if key is None:
+            return None
+        if key in self.seen:
+            self.error(number, column, f"duplicate of row {self.seen[key]}")
+            return None
+        self.seen[key] = number
+        return key
 
     def required(self, number: int, column: str, raw: str, reason: str) -> str | None:
         """``raw``, or ``None`` with ``reason`` recorded when it is empty."""
@@ -253,17 +269,11 @@ def _posts(
     official = contacts.load_official(tx.conn)
     t = schema.posts
     existing = {r.slug: r for r in tx.conn.execute(sa.select(t))}
-    seen: dict[str, int] = {}
     inserts, updates = [], []
     rows = 0
     for number, row in reader.rows(text):
         rows += 1
-        key = reader.value(number, "slug", lambda v: slug(v, "post"), row["slug"])
-        if key in seen:
-            reader.error(number, "slug", f"duplicate of row {seen[key]}")
-            continue
-        if key:
-            seen[key] = number
+        key = reader.unique(number, "slug", row["slug"], "post")
         level = reader.value(number, "level", parse_level, row["level"])
         email = reader.value(number, "email", _email, row.get("email", ""))
         if email and not official.email_is_official(email):
@@ -318,9 +328,11 @@ def _bulk(
     progress: Progress | None,
 ) -> None:
     """One INSERT and one UPDATE statement for the whole file, in chunks for the progress bar."""
+    from vault import bulk
+
     chunk = 5000
     for start in range(0, len(inserts), chunk):
-        tx.conn.execute(table.insert(), inserts[start : start + chunk])
+        bulk.insert_dicts(tx.conn, table, inserts[start : start + chunk])
         if progress:
             progress(len(inserts[start : start + chunk]))
     if updates:
@@ -338,25 +350,21 @@ def _bulk(
 def _officers(
     tx: Tx, reader: _Reader, text: str, _secrets: str | None, dry: bool, progress: Progress | None
 ) -> tuple[int, int, int, int, int]:
-    from vault import officers
     from vault.settings import read
 
     region = read(tx.conn, "default_region")
     official = contacts.load_official(tx.conn)
     t = schema.officers
     existing = {r.service_id: r for r in tx.conn.execute(sa.select(t))}
-    post_ids = {r.slug: r for r in tx.conn.execute(sa.select(schema.posts))}
-    seen: dict[str, int] = {}
-    inserts, updates, assignments = [], [], []
+    post_rows = {r.slug: r for r in tx.conn.execute(sa.select(schema.posts))}
+    held = _open_tenures(tx)
+    assigned: dict[Any, int] = {}
+    inserts, updates = [], []
+    assignments: list[tuple[str, Any, Any]] = []
     rows = 0
     for number, row in reader.rows(text):
         rows += 1
-        key = reader.value(number, "service_id", lambda v: slug(v, "officer id"), row["service_id"])
-        if key in seen:
-            reader.error(number, "service_id", f"duplicate of row {seen[key]}")
-            continue
-        if key:
-            seen[key] = number
+        key = reader.unique(number, "service_id", row["service_id"], "officer id")
         email = reader.value(number, "email", _email, row.get("email", ""))
         if email and not official.email_is_official(email):
             reader.error(number, "email", official.why_not(email))
@@ -367,17 +375,30 @@ def _officers(
             "phone": reader.value(number, "phone", _phone(region), row.get("phone", "")),
         }
         if row.get("post"):
-            post = post_ids.get(row["post"].strip().lower())
-            if post is None:
-                reader.error(number, "post", f"no post {row['post']!r} in the registry")
+            post = post_rows.get(row["post"].strip().lower())
             start = reader.value(
                 number,
                 "from",
                 lambda v: parse_date(v, "from"),
-                row.get("from") or tx.now.date().isoformat(),
+                row.get("from") or tx.now.astimezone().date().isoformat(),
             )
-            if post is not None and start is not None and key:
-                assignments.append((key, post, start))
+            if post is None:
+                reader.error(number, "post", f"no post {row['post']!r} in the registry")
+            elif post.id in assigned:
+                reader.error(
+                    number, "post", f"{post.slug} is assigned in row {assigned[post.id]} too"
+                )
+            elif start is not None and key:
+                assigned[post.id] = number
+                current = held.get(post.id)
+                if current is not None and current.service_id != key and start < current.start_date:
+                    reader.error(
+                        number,
+                        "from",
+                        f"{current.service_id} has held {post.slug} since {current.start_date}",
+                    )
+                elif current is None or current.service_id != key:
+                    assignments.append((key, post, start))
         if key in existing:
             if _changes(existing[key], values):
                 updates.append(
@@ -396,19 +417,49 @@ def _officers(
     _finish(reader)
     if not dry:
         _bulk(tx, t, inserts, updates, ("name", "grade", "email", "phone", "updated_at"), progress)
-        held = _open_tenures(tx)
-        for key, post, start in assignments:
-            if held.get(post.id) != key:
-                officers.assign_in(tx, officers.row_by_service_id(tx.conn, key), post, start)
+        ids = {r["service_id"]: r["id"] for r in inserts} | {k: r.id for k, r in existing.items()}
+        ended = [
+            {"_id": held[post.id].id, "end_date": start}
+            for _key, post, start in assignments
+            if post.id in held
+        ]
+        if ended:
+            tt = schema.tenures
+            tx.conn.execute(
+                tt.update()
+                .where(tt.c.id == sa.bindparam("_id"))
+                .values(end_date=sa.bindparam("end_date")),
+                ended,
+            )
+        if assignments:
+            tx.conn.execute(
+                schema.tenures.insert(),
+                [
+                    {
+                        "id": uuid.uuid4(),
+                        "post_id": post.id,
+                        "officer_id": ids[key],
+                        "start_date": start,
+                        "end_date": None,
+                        "created_at": tx.now,
+                    }
+                    for key, post, start in assignments
+                ],
+            )
+        if postkeys.per_post(tx.conn):
+            for key, post, _start in assignments:
+                previous = held.get(post.id)
+                postkeys.hand_over(tx, post.id, previous.service_id if previous else None, key)
     return rows, len(inserts), len(updates), rows - len(inserts) - len(updates), 0
 
 
-def _open_tenures(tx: Tx) -> dict[Any, str]:
+def _open_tenures(tx: Tx) -> dict[Any, Any]:
+    """The open tenure of each post: (id, officer's service id, start date)."""
     t, o = schema.tenures, schema.officers
     return {
-        r.post_id: r.service_id
+        r.post_id: r
         for r in tx.conn.execute(
-            sa.select(t.c.post_id, o.c.service_id)
+            sa.select(t.c.id, t.c.post_id, t.c.start_date, o.c.service_id)
             .join(o, o.c.id == t.c.officer_id)
             .where(t.c.end_date.is_(None))
         )
@@ -424,17 +475,11 @@ def _groups(
     current_admins: dict[Any, set[Any]] = {}
     for r in tx.conn.execute(sa.select(ga)):
         current_admins.setdefault(r.group_id, set()).add(r.post_id)
-    seen: dict[str, int] = {}
     inserts, updates, admin_sets = [], [], []
     rows = 0
     for number, row in reader.rows(text):
         rows += 1
-        key = reader.value(number, "slug", lambda v: slug(v, "group"), row["slug"])
-        if key in seen:
-            reader.error(number, "slug", f"duplicate of row {seen[key]}")
-            continue
-        if key:
-            seen[key] = number
+        key = reader.unique(number, "slug", row["slug"], "group")
         level = reader.value(number, "level", parse_level, row["level"])
         platform = reader.value(
             number, "platform", parse_platform, row.get("platform") or "whatsapp"
@@ -536,9 +581,15 @@ def _accounts(
     dry: bool,
     progress: Progress | None,
 ) -> tuple[int, int, int, int, int]:
-    from vault import credentials, totp
+    """Validate and write accounts in one pass, in batches.
+
+    Rows are written as soon as a batch of them is validated, so memory stays flat at 100,000
+    rows; the first error stops the writing (validation goes on, to report every error) and the
+    transaction, which rolls back on the error raised at the end, leaves nothing imported.
+    """
     from vault.settings import read
 
+    writer = _AccountWriter(tx, dry, progress)
     region = read(tx.conn, "default_region")
     official = contacts.load_official(tx.conn)
     phone = _phone(region)
@@ -549,22 +600,17 @@ def _accounts(
         r.service_id: r.id
         for r in tx.conn.execute(sa.select(schema.officers.c.service_id, schema.officers.c.id))
     }
-    a = schema.accounts
-    existing = {(r.platform, r.handle_key): r for r in tx.conn.execute(sa.select(a))}
-    overrides = {
-        (r.account_id, r.field, r.value)
-        for r in tx.conn.execute(sa.select(schema.contact_overrides))
-    }
     extra = _secret_rows(reader, secrets_text) if secrets_text is not None else {}
     seen: dict[tuple[str, str], int] = {}
-    records: list[tuple[int, dict[str, Any], dict[str, str], str, str | None, str | None]] = []
+    value = reader.value
     rows = 0
     for number, row in reader.rows(text):
         rows += 1
-        platform = reader.value(number, "platform", parse_platform, row["platform"])
+        get = row.get
+        platform = value(number, "platform", parse_platform, row["platform"])
         handle = row["handle"]
         key: tuple[str, str] | None = None
-        if not handle or any(c.isspace() for c in handle) or ":" in handle or len(handle) > 200:
+        if not HANDLE.match(handle):
             reader.error(number, "handle", "a handle is 1-200 characters, no spaces or ':'")
         elif platform is not None:
             key = (platform.value, handle_key(handle))
@@ -574,165 +620,197 @@ def _accounts(
                 )
                 continue
             seen[key] = number
-        kind = reader.value(number, "kind", parse_kind, row.get("kind") or "official")
+        kind = value(number, "kind", parse_kind, get("kind") or "official")
         values: dict[str, Any] = {
-            "url": row.get("url") or None,
+            "url": get("url") or None,
             "post_id": None,
             "officer_id": None,
             "kind": kind.value if kind else None,
             "disclaimer": None,
-            "login_email": reader.value(number, "login_email", _email, row.get("login_email", "")),
-            "login_phone": reader.value(number, "login_phone", phone, row.get("login_phone", "")),
-            "recovery_email": reader.value(
-                number, "recovery_email", _email, row.get("recovery_email", "")
-            ),
-            "recovery_phone": reader.value(
-                number, "recovery_phone", phone, row.get("recovery_phone", "")
-            ),
-            "twofa_phone": reader.value(number, "twofa_phone", phone, row.get("twofa_phone", "")),
-            "twofa_holder": row.get("twofa_holder") or None,
         }
-        twofa = reader.value(
+        for name in ("login_email", "recovery_email"):
+            raw = get(name)
+            values[name] = value(number, name, contacts.normalise_email, raw) if raw else None
+        for name in ("login_phone", "recovery_phone", "twofa_phone"):
+            raw = get(name)
+            values[name] = value(number, name, phone, raw) if raw else None
+        values["twofa_holder"] = get("twofa_holder") or None
+        twofa = value(
             number,
             "twofa",
             parse_twofa,
-            row.get("twofa")
-            or ("sms" if values["twofa_phone"] else "totp" if row.get("totp") else "unknown"),
+            get("twofa")
+            or ("sms" if values["twofa_phone"] else "totp" if get("totp") else "unknown"),
         )
         values["twofa_method"] = twofa.value if twofa else None
-        status = reader.value(
-            number, "verification", parse_status, row.get("verification") or "unverified"
-        )
+        status = value(number, "verification", parse_status, get("verification") or "unverified")
         values["verification"] = status.value if status else None
-        values["verification_date"] = reader.value(
-            number,
-            "verification_date",
-            lambda v: parse_date(v, "verification_date") if v else None,
-            row.get("verification_date", ""),
+        raw = get("verification_date")
+        values["verification_date"] = (
+            value(number, "verification_date", lambda v: parse_date(v, "verification_date"), raw)
+            if raw
+            else None
         )
-        if row.get("post"):
+        if get("post"):
             values["post_id"] = posts.get(row["post"].strip().lower())
             if values["post_id"] is None:
                 reader.error(number, "post", f"no post {row['post']!r} in the registry")
-        if row.get("officer"):
+        if get("officer"):
             values["officer_id"] = officer_ids.get(row["officer"].strip().lower())
             if values["officer_id"] is None:
                 reader.error(number, "officer", f"no officer {row['officer']!r} in the registry")
         if kind is AccountKind.PERSONAL:
-            values["disclaimer"] = reader.value(
-                number, "disclaimer", _bool, row.get("disclaimer") or "no"
-            )
-            if not row.get("officer"):
+            values["disclaimer"] = value(number, "disclaimer", _bool, get("disclaimer") or "no")
+            if not get("officer"):
                 reader.error(number, "officer", "a personal account needs its officer")
-        elif row.get("disclaimer"):
+        elif get("disclaimer"):
             reader.error(number, "disclaimer", "the disclaimer is for personal accounts")
-        reason = row.get("allow_personal") or None
-        previous = existing.get(key) if key else None
-        if kind is AccountKind.OFFICIAL:
-            for f in ContactField:
-                value = values[f.value]
+        reason = get("allow_personal") or None
+        previous = writer.existing.get(key) if key else None
+        if kind is AccountKind.OFFICIAL and not reason:
+            for name in CONTACT_FIELDS:
+                contact = values[name]
                 if (
-                    value
-                    and not official.is_official(value)
-                    and not reason
-                    and not (previous is not None and (previous.id, f.value, value) in overrides)
+                    contact
+                    and not official.is_official(contact)
+                    and not (
+                        previous is not None and (previous.id, name, contact) in writer.overrides
+                    )
                 ):
                     reader.error(
                         number,
-                        f.value,
-                        f"{official.why_not(value)}; official accounts "
+                        name,
+                        f"{official.why_not(contact)}; official accounts "
                         "must use the post's official contacts (or give a reason in "
                         "allow_personal)",
                     )
-        secrets = {k: row[k] for k in SECRET_COLUMNS if row.get(k)}
+        secrets = {k: row[k] for k in SECRET_COLUMNS if get(k)}
         if key is not None:
             secrets.update(extra.pop(key, {}))
         if "totp" in secrets:
-            seed = reader.value(number, "totp", totp.parse, secrets["totp"])
+            seed = value(number, "totp", totp.parse, secrets["totp"])
             if seed is not None:
                 secrets["totp"] = seed.to_json()
         if "recovery_codes" in secrets:
             secrets["recovery_codes"] = json.dumps(
                 [c for c in secrets["recovery_codes"].replace(";", " ").split() if c]
             )
-        if key is not None:
-            records.append((number, values, secrets, key[0], handle, reason))
+        if key is not None and not reader.errors:
+            writer.add(values, secrets, key, handle, reason, official, previous)
         if progress and rows % 5000 == 0:
             progress(5000)
-    for (platform_name, _), _extra in extra.items():
+    for platform_name, handle_name in extra:
         reader.error(
             0,
             "handle",
-            f"the secrets file names {platform_name}:{_} which is not in the accounts file",
+            f"the secrets file names {platform_name}:{handle_name} which "
+            "is not in the accounts file",
         )
     _finish(reader)
     if progress:
         progress(rows % 5000)
-    return _write_accounts(tx, records, existing, overrides, official, dry, progress, credentials)
+    writer.flush()
+    return rows, writer.added, writer.updated, rows - writer.added - writer.updated, writer.secrets
 
 
-def _write_accounts(
-    tx: Tx,
-    records: list[tuple[int, dict[str, Any], dict[str, str], str, str | None, str | None]],
-    existing: dict[tuple[str, str], Any],
-    overrides: set[tuple[Any, str, str]],
-    official: contacts.OfficialContacts,
-    dry: bool,
-    progress: Progress | None,
-    credentials: Any,
-) -> tuple[int, int, int, int, int]:
-    from vault import keys
+ACCOUNT_INSERT = (
+    "id", "platform", "handle", "handle_key", "url", "post_id", "officer_id", "kind",
+    "disclaimer", "login_email", "login_phone", "recovery_email", "recovery_phone",
+    "twofa_method", "twofa_phone", "twofa_holder", "verification", "verification_date",
+    "password_sealed", "password_changed_at", "totp_sealed", "totp_changed_at",
+    "recovery_codes_sealed", "recovery_codes_changed_at", "notes_sealed", "notes_changed_at",
+    "created_at", "updated_at",
+)  # fmt: skip
+HISTORY_INSERT = (
+    "id",
+    "account_id",
+    "from_status",
+    "to_status",
+    "on_date",
+    "evidence",
+    "recorded_at",
+    "recorded_by",
+)
+BATCH = 5000
 
-    a = schema.accounts
-    inserts: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
-    history: list[dict[str, Any]] = []
-    new_overrides: list[dict[str, Any]] = []
-    sealers: dict[Any, Any] = {}
-    secret_count = 0
-    today = tx.now.astimezone().date()
 
-    def sealer(post_id: Any) -> Any:
-        if post_id not in sealers:
-            sealers[post_id] = keys.sealer_for(tx, post_id)
-        return sealers[post_id]
+class _AccountWriter:
+    """Turns validated rows into batched inserts and updates, sealing secrets on the way."""
 
-    for _number, values, secrets, platform, handle, reason in records:
-        key = (platform, handle_key(str(handle)))
-        previous = existing.get(key)
-        account_id = previous.id if previous is not None else uuid.uuid4()
+    def __init__(self, tx: Tx, dry: bool, progress: Progress | None) -> None:
+        self.tx, self.dry, self.progress = tx, dry, progress
+        a = schema.accounts
+        self.existing = {(r.platform, r.handle_key): r for r in tx.conn.execute(sa.select(a))}
+        self.overrides = {
+            (r.account_id, r.field, r.value)
+            for r in tx.conn.execute(sa.select(schema.contact_overrides))
+        }
+        self.per_post = postkeys.per_post(tx.conn)
+        self.sealers: dict[Any, Any] = {}
+        self.today = tx.now.astimezone().date()
+        self.inserts: list[tuple[Any, ...]] = []
+        self.history: list[tuple[Any, ...]] = []
+        self.updates: list[dict[str, Any]] = []
+        self.new_overrides: list[dict[str, Any]] = []
+        self.added = self.updated = self.secrets = 0
+
+    def sealer(self, post_id: Any) -> Any:
+        """One sealer per key: the registry's, or each post's on a shared registry."""
+        scope = post_id if self.per_post else None
+        if scope not in self.sealers:
+            self.sealers[scope] = keys.sealer_for(self.tx, scope)
+        return self.sealers[scope]
+
+    def _seal(
+        self, previous: Any, account_id: Any, post_id: Any, secrets: dict[str, str]
+    ) -> dict[str, Any]:
         sealed: dict[str, Any] = {}
         for kind_name, plain in secrets.items():
             column = credentials.COLUMNS[kind_name]
-            old = getattr(previous, column) if previous is not None else None
             if (
-                old is not None
-                and previous is not None
-                and previous.post_id == values["post_id"]
-                and credentials.open_value(tx.conn, tx.registry, previous, kind_name) == plain
+                previous is not None
+                and getattr(previous, column) is not None
+                and previous.post_id == post_id
+                and credentials.open_value(self.tx.conn, self.tx.registry, previous, kind_name)
+                == plain
             ):
                 continue
             sealed[column] = (
                 None
-                if dry
-                else sealer(values["post_id"]).seal("accounts", column, account_id, plain.encode())
+                if self.dry
+                else self.sealer(post_id).seal("accounts", column, account_id, plain.encode())
             )
-            sealed[f"{kind_name}_changed_at"] = tx.now
-            secret_count += 1
+            sealed[f"{kind_name}_changed_at"] = self.tx.now
+            self.secrets += 1
+        return sealed
+
+    def add(
+        self,
+        values: dict[str, Any],
+        secrets: dict[str, str],
+        key: tuple[str, str],
+        handle: str,
+        reason: str | None,
+        official: contacts.OfficialContacts,
+        previous: Any,
+    ) -> None:
+        tx = self.tx
+        account_id = previous.id if previous is not None else uuid.uuid4()
+        sealed = self._seal(previous, account_id, values["post_id"], secrets)
         if reason and values["kind"] == AccountKind.OFFICIAL.value:
-            for f in ContactField:
-                value = values[f.value]
+            for name in CONTACT_FIELDS:
+                contact = values[name]
                 if (
-                    value
-                    and not official.is_official(value)
-                    and (account_id, f.value, value) not in overrides
+                    contact
+                    and not official.is_official(contact)
+                    and (account_id, name, contact) not in self.overrides
                 ):
-                    new_overrides.append(
+                    self.new_overrides.append(
                         {
                             "id": uuid.uuid4(),
                             "account_id": account_id,
-                            "field": f.value,
-                            "value": value,
+                            "field": name,
+                            "value": contact,
                             "reason": reason,
                             "recorded_at": tx.now,
                             "recorded_by": tx.actor,
@@ -743,76 +821,83 @@ def _write_accounts(
                 values["verification_date"] is None
                 and values["verification"] != Status.UNVERIFIED.value
             ):
-                values["verification_date"] = today
-            inserts.append(
-                {
-                    "id": account_id,
-                    "platform": platform,
-                    "handle": handle,
-                    "handle_key": key[1],
-                    "created_at": tx.now,
-                    "updated_at": tx.now,
-                    "password_sealed": None,
-                    "password_changed_at": None,
-                    "totp_sealed": None,
-                    "totp_changed_at": None,
-                    "recovery_codes_sealed": None,
-                    "recovery_codes_changed_at": None,
-                    "notes_sealed": None,
-                    "notes_changed_at": None,
-                    "rotation_due_at": None,
-                    "rotation_reason": None,
-                    **values,
-                    **sealed,
-                }
+                values["verification_date"] = self.today
+            self.added += 1
+            row = {
+                "id": account_id,
+                "platform": key[0],
+                "handle": handle,
+                "handle_key": key[1],
+                "created_at": tx.now,
+                "updated_at": tx.now,
+                **values,
+                **sealed,
+            }
+            self.inserts.append(tuple(row.get(c) for c in ACCOUNT_INSERT))
+            self.history.append(
+                (
+                    uuid.uuid4(),
+                    account_id,
+                    None,
+                    values["verification"],
+                    values["verification_date"] or self.today,
+                    "imported",
+                    tx.now,
+                    tx.actor,
+                )
             )
-            history.append(
-                {
-                    "id": uuid.uuid4(),
-                    "account_id": account_id,
-                    "from_status": None,
-                    "to_status": values["verification"],
-                    "on_date": values["verification_date"] or today,
-                    "evidence": "imported",
-                    "recorded_at": tx.now,
-                    "recorded_by": tx.actor,
-                }
-            )
-            continue
-        if values["verification_date"] is None:
-            values["verification_date"] = previous.verification_date
-        changed = _changes(previous, values)
-        if "verification" in changed:
-            history.append(
-                {
-                    "id": uuid.uuid4(),
-                    "account_id": account_id,
-                    "from_status": previous.verification,
-                    "to_status": values["verification"],
-                    "on_date": values["verification_date"] or today,
-                    "evidence": "imported",
-                    "recorded_at": tx.now,
-                    "recorded_by": tx.actor,
-                }
-            )
-        if changed or sealed:
-            updates.append(
-                {
-                    "_id": account_id,
-                    **{f: getattr(previous, f) for f in _UPDATED},
-                    **values,
-                    **sealed,
-                    "updated_at": tx.now,
-                }
-            )
-    unchanged = len(records) - len(inserts) - len(updates)
-    if not dry:
-        _bulk(tx, a, inserts, updates, (*_UPDATED, "updated_at"), progress)
-        if history:
-            tx.conn.execute(schema.verification_history.insert(), history)
-        if new_overrides:
-            tx.conn.execute(schema.contact_overrides.insert(), new_overrides)
-    return len(records), len(inserts), len(updates), unchanged, secret_count
+        else:
+            if values["verification_date"] is None:
+                values["verification_date"] = previous.verification_date
+            changed = _changes(previous, values)
+            if "verification" in changed:
+                self.history.append(
+                    (
+                        uuid.uuid4(),
+                        account_id,
+                        previous.verification,
+                        values["verification"],
+                        values["verification_date"] or self.today,
+                        "imported",
+                        tx.now,
+                        tx.actor,
+                    )
+                )
+            if changed or sealed:
+                self.updated += 1
+                self.updates.append(
+                    {
+                        "_id": account_id,
+                        **{f: getattr(previous, f) for f in _UPDATED},
+                        **values,
+                        **sealed,
+                        "updated_at": tx.now,
+                    }
+                )
+        if len(self.inserts) + len(self.updates) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        from vault import bulk
+
+        if not self.dry:
+            tx, a = self.tx, schema.accounts
+            if self.inserts:
+                bulk.insert_many(tx.conn, a, ACCOUNT_INSERT, self.inserts)
+            if self.updates:
+                tx.conn.execute(
+                    a.update()
+                    .where(a.c.id == sa.bindparam("_id"))
+                    .values({c: sa.bindparam(c) for c in (*_UPDATED, "updated_at")}),
+                    self.updates,
+                )
+            if self.history:
+                bulk.insert_many(tx.conn, schema.verification_history, HISTORY_INSERT, self.history)
+            if self.new_overrides:
+                tx.conn.execute(schema.contact_overrides.insert(), self.new_overrides)
+        if self.progress:
+            self.progress(len(self.inserts) + len(self.updates))
+        self.inserts, self.history, self.updates, self.new_overrides = [], [], [], []
 
 
 _UPDATED = (

@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from vault.errors import InvalidInputError
@@ -104,6 +105,7 @@ def slug(value: str, what: str) -> str:
     return cleaned
 
 
+@lru_cache(maxsize=256)
 def parse_level(value: str) -> Level:
     try:
         return Level(value.strip().lower())
@@ -111,6 +113,7 @@ def parse_level(value: str) -> Level:
         raise InvalidInputError(f"unknown level {value!r}: choose state, hod or district") from None
 
 
+@lru_cache(maxsize=256)
 def parse_platform(value: str) -> Platform:
     key = value.strip().lower()
     if key in PLATFORM_ALIASES:
@@ -122,6 +125,7 @@ def parse_platform(value: str) -> Platform:
         raise InvalidInputError(f"unknown platform {value!r}: choose one of {names}") from None
 
 
+@lru_cache(maxsize=256)
 def parse_status(value: str) -> Status:
     try:
         return Status(value.strip().lower())
@@ -130,6 +134,7 @@ def parse_status(value: str) -> Status:
         raise InvalidInputError(f"unknown verification status {value!r}: choose {names}") from None
 
 
+@lru_cache(maxsize=256)
 def parse_twofa(value: str) -> TwoFactor:
     key = value.strip().lower().replace("_", "-")
     if key in ("hardware", "key", "security-key"):
@@ -141,6 +146,7 @@ def parse_twofa(value: str) -> TwoFactor:
         raise InvalidInputError(f"unknown 2FA method {value!r}: choose {names}") from None
 
 
+@lru_cache(maxsize=256)
 def parse_kind(value: str) -> AccountKind:
     try:
         return AccountKind(value.strip().lower())
@@ -195,6 +201,8 @@ def handle_key(handle: str) -> str:
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, Record):
+        return value.to_dict()
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, (dt.datetime, dt.date)):
@@ -209,10 +217,14 @@ def _plain(value: Any) -> Any:
 
 
 class Record:
-    """Mixin: a JSON-ready dict of a dataclass record, for ``--json`` and packets."""
+    """Mixin: a JSON-ready dict of a dataclass record, for ``--json`` and packets.
+
+    Field by field rather than ``dataclasses.asdict``, which deep-copies every value and made
+    listing 10,000 accounts take seconds.
+    """
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: _plain(v) for k, v in asdict(self).items()}  # type: ignore[call-overload]
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

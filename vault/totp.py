@@ -8,8 +8,8 @@ here rather than refused.
 from __future__ import annotations
 
 import base64
-import binascii
 import json
+import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
@@ -33,6 +33,13 @@ class TotpSeed:
         return base64.b32decode(padded)
 
     def to_json(self) -> str:
+        """The sealed form: sorted-key JSON, as ``json.dumps(..., sort_keys=True)`` writes it
+        (spelled out, since an import seals 100,000 of them)."""
+        if self.issuer is None and self.label is None:
+            return (
+                f'{{"algorithm": "{self.algorithm}", "digits": {self.digits}, "issuer": '
+                f'null, "label": null, "period": {self.period}, "secret": "{self.secret}"}}'
+            )
         return json.dumps(self.__dict__, sort_keys=True)
 
     @classmethod
@@ -64,14 +71,18 @@ class TotpSeed:
         return totp.generate(at).decode(), self.period - at % self.period
 
 
+BASE32 = re.compile(r"^[A-Z2-7]+$")
+
+
 def _clean_secret(value: str) -> str:
+    """The seed as canonical base32, checked without decoding it (decoding is pure Python and,
+    over a 100,000-row import, slow): letters A-Z and 2-7, a length base32 can have."""
     cleaned = "".join(value.split()).upper().rstrip("=")
-    try:
-        raw = base64.b32decode(cleaned + "=" * (-len(cleaned) % 8))
-    except (binascii.Error, ValueError):
-        raise InvalidInputError("the TOTP seed is not valid base32") from None
-    if len(raw) < MIN_SEED_BYTES:
-        raise InvalidInputError(f"the TOTP seed has {len(raw) * 8} bits; at least 80 are needed")
+    if not BASE32.match(cleaned) or len(cleaned) % 8 in (1, 3, 6):
+        raise InvalidInputError("the TOTP seed is not valid base32")
+    bits = len(cleaned) * 5 // 8 * 8
+    if bits < MIN_SEED_BYTES * 8:
+        raise InvalidInputError(f"the TOTP seed has {bits} bits; at least 80 are needed")
     return cleaned
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -113,14 +113,6 @@ def _fields(
         twofa_holder,
         allow_personal,
     )
-
-
-def _list_row(account: Account) -> dict[str, Any]:
-    row = account.to_dict()
-    row.pop("history")
-    row.pop("overrides")
-    row.update(row.pop("credentials"))
-    return row
 
 
 def _print(account: Account, json_: bool, secrets: Secrets | None = None) -> None:
@@ -309,14 +301,28 @@ def list_(
       handover account list --district Ahmedabad
       handover account list --status unverified --json
     """
-    from vault import accounts
+    from vault import fastlist
 
     fmt = output.Format.JSON if json_ else output.Format.CSV if csv_ else output.Format.TABLE
+    fast = fastlist.listing(
+        context.OPTIONS.registry,
+        post=post,
+        district=district,
+        level=level,
+        platform=platform,
+        status=status,
+        kind=kind,
+    )
+    if fast is not None:
+        output.rows(fast, LIST_COLUMNS, fmt)
+        return
+    from vault import accounts
+
     with context.registry() as reg:
-        found = accounts.iter_accounts(
+        found = accounts.iter_listing(
             reg, accounts.Filters(post, district, level, platform, status, kind)
         )
-        output.rows((_list_row(a) for a in found), LIST_COLUMNS, fmt)
+        output.rows(found, LIST_COLUMNS, fmt)
 
 
 @app.command("show")

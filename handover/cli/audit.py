@@ -66,7 +66,16 @@ def audit(
     with context.registry() as reg:
         report = core.run(reg, core.Filters(level, district, post), with_secrets=not no_secrets)
     if fmt is output.Format.JSON:
-        output.json_value(report.to_dict())
+        output.json_report(
+            {
+                "rollup": report.rollup,
+                "counts": report.counts,
+                "secrets_checked": report.secrets_checked,
+                "rules_run": report.rules_run,
+            },
+            "findings",
+            (f.to_dict() for f in report.findings),
+        )
     elif fmt is output.Format.CSV:
         output.csv_stream(
             (f.to_dict() for f in report.findings),

@@ -23,7 +23,8 @@ from handover.errors import FileError, SecretInArgvError, UsageError
 
 if TYPE_CHECKING:
     from vault.keys import Unlocker
-    from vault.storage import Location, Registry
+    from vault.location import Location
+    from vault.storage import Registry
 
 
 @dataclass
@@ -132,9 +133,9 @@ def unlocker() -> Unlocker:
 
 
 def location() -> Location:
-    from vault import storage
+    from vault.location import resolve
 
-    return storage.resolve(OPTIONS.registry)
+    return resolve(OPTIONS.registry)
 
 
 @contextmanager

@@ -198,14 +198,14 @@ def test_header_and_manifest_disagreeing(pair: Pair, tmp_path: Path) -> None:
 
     from handover.packet import NAMESPACE, Packet
     from tests.conftest import PASSPHRASE
-    from vault import identity, sshsig, storage
+    from vault import identity, location, sshsig, storage
     from vault.events import canonical
     from vault.keys import Unlocker
 
     original = Packet.from_bytes(pair.packet().read_bytes())
     (tmp_path / "pp").write_text(PASSPHRASE)
     reg = storage.open_registry(
-        storage.resolve(pair.a.location),
+        location.resolve(pair.a.location),
         actor="t",
         clock=lambda: original.header.created,
         unlocker=Unlocker(passphrase_file=tmp_path / "pp"),

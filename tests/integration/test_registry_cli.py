@@ -340,9 +340,9 @@ def test_sqlite_is_opened_with_wal_and_foreign_keys(seeded: Cli) -> None:
     conn = sqlite3.connect(seeded.location)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     conn.close()
-    from vault import storage
+    from vault import location, storage
 
-    reg = storage.open_registry(storage.resolve(seeded.location), actor="t", clock=lambda: None)  # type: ignore[arg-type,return-value]
+    reg = storage.open_registry(location.resolve(seeded.location), actor="t", clock=lambda: None)  # type: ignore[arg-type,return-value]
     with reg.read() as c:
         assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert c.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000

@@ -20,9 +20,10 @@ from pathlib import Path
 
 def write(location: str, passphrase: str, worker: str, seconds: str, out: str) -> None:
     from vault import accounts, credentials, keys, storage
+    from vault.location import resolve
 
     registry = storage.open_registry(
-        storage.resolve(location),
+        resolve(location),
         actor=f"worker-{worker}",
         clock=lambda: dt.datetime.now(dt.UTC),
         unlocker=keys.Unlocker(passphrase_file=Path(passphrase)),

@@ -46,6 +46,20 @@ class Finding(Record):
     reason: str
     remedy: str
 
+    def to_dict(self) -> dict[str, Any]:
+        # Spelled out: an audit of 100,000 accounts serialises tens of thousands of these.
+        return {
+            "rule": self.rule,
+            "severity": self.severity.value,
+            "object_type": self.object_type,
+            "object": self.object,
+            "level": self.level,
+            "district": self.district,
+            "post": self.post,
+            "reason": self.reason,
+            "remedy": self.remedy,
+        }
+
 
 Check = Callable[["Snapshot", "Rule"], Iterable[Finding]]
 

@@ -18,6 +18,17 @@ from vault.audit.model import Check, Finding, Rule, Severity
 from vault.audit.snapshot import Snapshot
 from vault.model import AccountKind, Level, Status, TwoFactor, is_super_time_scale
 
+# Plain strings: compared once per account per rule, enum attribute lookups add up.
+Status_UNVERIFIED, Status_APPLIED, Status_VERIFIED, Status_REJECTED, Status_LAPSED = (
+    s.value
+    for s in (Status.UNVERIFIED, Status.APPLIED, Status.VERIFIED, Status.REJECTED, Status.LAPSED)
+)
+TwoFactor_NONE, TwoFactor_SMS, TwoFactor_TOTP, TwoFactor_UNKNOWN = (
+    t.value for t in (TwoFactor.NONE, TwoFactor.SMS, TwoFactor.TOTP, TwoFactor.UNKNOWN)
+)
+AccountKind_OFFICIAL, AccountKind_PERSONAL = AccountKind.OFFICIAL.value, AccountKind.PERSONAL.value
+Level_DISTRICT = Level.DISTRICT.value
+
 RULES: list[Rule] = []
 CONTACT_FIELDS = ("login_email", "login_phone", "recovery_email", "recovery_phone")
 
@@ -32,8 +43,8 @@ def rule(
     return register
 
 
-def _official(snap: Snapshot) -> Iterator[Any]:
-    return (a for a in snap.accounts if a.kind == AccountKind.OFFICIAL.value)
+def _official(snap: Snapshot) -> list[Any]:
+    return snap.official_accounts
 
 
 @rule(
@@ -44,10 +55,10 @@ def _official(snap: Snapshot) -> Iterator[Any]:
 )
 def unverified(snap: Snapshot, r: Rule) -> Iterator[Finding]:
     for a in _official(snap):
-        if a.verification in (Status.UNVERIFIED.value, Status.REJECTED.value):
+        if a.verification in (Status_UNVERIFIED, Status_REJECTED):
             what = (
                 "is not verified"
-                if a.verification == Status.UNVERIFIED.value
+                if a.verification == Status_UNVERIFIED
                 else f"was refused verification on {a.verification_date}"
             )
             yield r.finding(
@@ -64,7 +75,7 @@ def unverified(snap: Snapshot, r: Rule) -> Iterator[Finding]:
 def pending(snap: Snapshot, r: Rule) -> Iterator[Finding]:
     limit = snap.settings["verification_pending_days"]
     for a in _official(snap):
-        if a.verification == Status.APPLIED.value:
+        if a.verification == Status_APPLIED:
             waited = (snap.today - a.verification_date).days if a.verification_date else 0
             if waited <= limit:
                 yield r.finding(
@@ -85,7 +96,7 @@ def pending(snap: Snapshot, r: Rule) -> Iterator[Finding]:
 def overdue(snap: Snapshot, r: Rule) -> Iterator[Finding]:
     limit = snap.settings["verification_pending_days"]
     for a in _official(snap):
-        if a.verification == Status.APPLIED.value and a.verification_date:
+        if a.verification == Status_APPLIED and a.verification_date:
             waited = (snap.today - a.verification_date).days
             if waited > limit:
                 yield r.finding(
@@ -105,7 +116,7 @@ def overdue(snap: Snapshot, r: Rule) -> Iterator[Finding]:
 )
 def lapsed(snap: Snapshot, r: Rule) -> Iterator[Finding]:
     for a in _official(snap):
-        if a.verification == Status.LAPSED.value:
+        if a.verification == Status_LAPSED:
             yield r.finding(
                 "account",
                 snap.ref(a),
@@ -167,7 +178,7 @@ def override_contact(snap: Snapshot, r: Rule) -> Iterator[Finding]:
 )
 def no_twofa(snap: Snapshot, r: Rule) -> Iterator[Finding]:
     for a in _official(snap):
-        if a.twofa_method == TwoFactor.NONE.value:
+        if a.twofa_method == TwoFactor_NONE:
             yield r.finding(
                 "account", snap.ref(a), f"{snap.ref(a)} has no 2FA", snap.where_post(a.post_id)
             )
@@ -181,7 +192,7 @@ def no_twofa(snap: Snapshot, r: Rule) -> Iterator[Finding]:
 )
 def unknown_twofa(snap: Snapshot, r: Rule) -> Iterator[Finding]:
     for a in _official(snap):
-        if a.twofa_method == TwoFactor.UNKNOWN.value:
+        if a.twofa_method == TwoFactor_UNKNOWN:
             yield r.finding(
                 "account",
                 snap.ref(a),
@@ -198,7 +209,7 @@ def unknown_twofa(snap: Snapshot, r: Rule) -> Iterator[Finding]:
 )
 def sms_not_official(snap: Snapshot, r: Rule) -> Iterator[Finding]:
     for a in _official(snap):
-        if a.twofa_method != TwoFactor.SMS.value:
+        if a.twofa_method != TwoFactor_SMS:
             continue
         post = snap.posts.get(a.post_id) if a.post_id else None
         wanted = post.phone if post is not None else None
@@ -221,7 +232,7 @@ def sms_not_official(snap: Snapshot, r: Rule) -> Iterator[Finding]:
 )
 def totp_outside(snap: Snapshot, r: Rule) -> Iterator[Finding]:
     for a in _official(snap):
-        if a.twofa_method == TwoFactor.TOTP.value and not a.has_totp:
+        if a.twofa_method == TwoFactor_TOTP and not a.has_totp:
             yield r.finding(
                 "account",
                 snap.ref(a),
@@ -402,7 +413,7 @@ def unrecorded_handover(snap: Snapshot, r: Rule) -> Iterator[Finding]:
 )
 def no_disclaimer(snap: Snapshot, r: Rule) -> Iterator[Finding]:
     for a in snap.accounts:
-        if a.kind == AccountKind.PERSONAL.value and not a.disclaimer:
+        if a.kind == AccountKind_PERSONAL and not a.disclaimer:
             officer = snap.officers.get(a.officer_id) if a.officer_id else None
             held = snap.held_by.get(a.officer_id, []) if a.officer_id else []
             yield r.finding(
@@ -463,12 +474,10 @@ def district_without_group(snap: Snapshot, r: Rule) -> Iterator[Finding]:
     districts = {
         p.district.strip(): p
         for p in snap.posts.values()
-        if p.level == Level.DISTRICT.value and p.district
+        if p.level == Level_DISTRICT and p.district
     }
     covered = {
-        g.district.strip().lower()
-        for g in snap.groups
-        if g.level == Level.DISTRICT.value and g.district
+        g.district.strip().lower() for g in snap.groups if g.level == Level_DISTRICT and g.district
     }
     for name in sorted(districts):
         if name.lower() not in covered:
@@ -476,7 +485,7 @@ def district_without_group(snap: Snapshot, r: Rule) -> Iterator[Finding]:
                 "district",
                 name,
                 f"district {name} has no district-level group",
-                (Level.DISTRICT.value, name, None),
+                (Level_DISTRICT, name, None),
             )
 
 

@@ -7,8 +7,10 @@ import of Alembic (about 0.5 s); a test checks them against Alembic's own script
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
+if TYPE_CHECKING:
+    import sqlalchemy as sa
 
 REVISIONS = ("0001", "0002", "0003", "0004")
 HEAD = REVISIONS[-1]

@@ -1,6 +1,8 @@
 """Email and phone validation, and what counts as official."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vault.contacts import OfficialContacts, normalise_domain, normalise_email, normalise_phone
 from vault.errors import InvalidInputError
@@ -58,3 +60,24 @@ def test_domains() -> None:
     for bad in ("gov", "gu jarat.gov.in", "-.in", ""):
         with pytest.raises(InvalidInputError):
             normalise_domain(bad)
+
+
+LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,12}(\.[A-Za-z0-9_-]{1,8}){0,2}"
+DOMAIN = r"([A-Za-z0-9]([A-Za-z0-9-]{0,8}[A-Za-z0-9])?\.){1,3}[A-Za-z]{2,8}"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.from_regex(rf"\A{LOCAL}@{DOMAIN}\Z") | st.text(max_size=40))
+def test_the_fast_email_path_agrees_with_email_validator(address: str) -> None:
+    """Whatever normalise_email accepts, email-validator accepts, in the same form."""
+    from email_validator import EmailNotValidError, validate_email
+
+    normalise_email.cache_clear()
+    try:
+        ours = normalise_email(address)
+    except InvalidInputError:
+        with pytest.raises(EmailNotValidError):
+            validate_email(address.strip(), check_deliverability=False)
+        return
+    theirs = validate_email(address.strip(), check_deliverability=False).normalized
+    assert ours == theirs

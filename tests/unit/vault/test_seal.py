@@ -62,3 +62,13 @@ def test_key_bytes_never_in_repr() -> None:
     key = DataKey.generate()
     assert key.secret.hex() not in repr(key)
     assert repr(key.secret) not in repr(key)
+
+
+def test_the_cached_associated_data_is_the_specified_one() -> None:
+    from vault.seal import associated_data
+
+    sealer = Sealer(DataKey.generate())
+    for row in (ROW_A, ROW_B, uuid.UUID(int=0)):
+        assert sealer._ad("accounts", "notes_sealed", row) == associated_data(
+            "accounts", "notes_sealed", row, sealer.key_id
+        )

@@ -84,3 +84,14 @@ def test_bare_base32_seed_with_spaces_and_lower_case() -> None:
 def test_bad_seeds(text: str, message: str) -> None:
     with pytest.raises(InvalidInputError, match=message):
         totp.parse(text)
+
+
+def test_sealed_form_is_sorted_json() -> None:
+    import json
+
+    for seed in (
+        totp.parse("JBSWY3DPEHPK3PXP"),
+        totp.parse("otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP&issuer=A"),
+    ):
+        assert seed.to_json() == json.dumps(seed.__dict__, sort_keys=True)
+        assert totp.TotpSeed.from_json(seed.to_json()) == seed
