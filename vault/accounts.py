@@ -518,13 +518,6 @@ def _listing_query(filters: Filters) -> sa.Select[Any]:
     return query
 
 
-def iter_accounts(registry: Registry, filters: Filters = Filters()) -> Iterator[Account]:
-    """Every account matching ``filters``, in one query and without sealed columns."""
-    with registry.read() as conn:
-        for row in conn.execute(_listing_query(filters)).yield_per(1000):
-            yield to_account(row, row.post_slug, row.officer_key)
-
-
 def _iso(value: dt.date | None) -> str | None:
     return None if value is None else value.isoformat()
 

@@ -113,7 +113,7 @@ def make(registry: storage.Registry) -> tuple[Made, bytes]:
                 "params": s.params,
                 "wrapped": base64.b64encode(bytes(s.wrapped)).decode(),
             }
-            for s in keys._slots(conn, key.id)
+            for s in keys.slots_of(conn, key.id)
         ]
         registry_id = str(settings.read(conn, "registry_id"))
     backup_id = uuid.uuid4()
@@ -172,7 +172,7 @@ def _data_key(header: dict[str, Any], unlocker: Unlocker) -> DataKey:
     except (KeyError, TypeError, ValueError):
         raise SignatureError(BAD) from None
     usable = [s for s in slots if s.kind in ("passphrase", "recovery")]
-    found = keys._try_secret(unlocker, usable, unlocker.passphrase()) if usable else None
+    found = keys.try_secret(unlocker, usable, unlocker.passphrase()) if usable else None
     if found is None:
         raise UnlockError(keys.WRONG)
     return found[0]

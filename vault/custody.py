@@ -9,31 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from vault import schema
-from vault.model import Record
 
 if TYPE_CHECKING:
     from vault.storage import Tx
-
-
-@dataclass(frozen=True)
-class Custody(Record):
-    packet_id: uuid.UUID
-    direction: str
-    post: str
-    from_officer: str
-    to_officer: str
-    packet_sha256: str
-    created_at: dt.datetime
-    expires_at: dt.datetime
-    recorded_at: dt.datetime
-    claimed_at: dt.datetime | None
-    completed_at: dt.datetime | None
 
 
 def find(conn: sa.Connection, packet_id: uuid.UUID, direction: str) -> Any:
@@ -86,26 +69,3 @@ def complete(tx: Tx, record_id: uuid.UUID, claimed_at: dt.datetime, receipt_sha2
         .where(c.c.id == record_id)
         .values(claimed_at=claimed_at, completed_at=tx.now, receipt_sha256=receipt_sha256)
     )
-
-
-def list_custody(conn: sa.Connection) -> list[Custody]:
-    c, p = schema.custody, schema.posts
-    rows = conn.execute(
-        sa.select(c, p.c.slug).join(p, p.c.id == c.c.post_id).order_by(c.c.recorded_at)
-    )
-    return [
-        Custody(
-            r.packet_id,
-            r.direction,
-            r.slug,
-            r.from_officer,
-            r.to_officer,
-            r.packet_sha256,
-            r.created_at,
-            r.expires_at,
-            r.recorded_at,
-            r.claimed_at,
-            r.completed_at,
-        )
-        for r in rows
-    ]

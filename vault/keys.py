@@ -326,7 +326,7 @@ def registry_key_id(conn: sa.Connection) -> uuid.UUID:
     return uuid.UUID(str(key_id))
 
 
-def _slots(conn: sa.Connection, key_id: uuid.UUID) -> list[Any]:
+def slots_of(conn: sa.Connection, key_id: uuid.UUID) -> list[Any]:
     s = schema.key_slots
     return list(conn.execute(sa.select(s).where(s.c.key_id == key_id).order_by(s.c.created_at)))
 
@@ -363,7 +363,7 @@ def _try_keyring(conn: sa.Connection, unlocker: Unlocker, slot: Any) -> DataKey 
     return key
 
 
-def _try_secret(
+def try_secret(
     unlocker: Unlocker, slots: list[Any], secret: str
 ) -> tuple[DataKey, uuid.UUID] | None:
     code = normalise_recovery(secret)
@@ -386,7 +386,7 @@ def unlock(conn: sa.Connection, unlocker: Unlocker | None, key_id: uuid.UUID) ->
         raise UnlockError("the registry is locked and no way to unlock it was given")
     if key_id in unlocker._keys:
         return unlocker._keys[key_id]
-    slots = _slots(conn, key_id)
+    slots = slots_of(conn, key_id)
     if not slots:
         raise AccessError("no key slot opens these secrets")
     for slot in slots:
@@ -402,7 +402,7 @@ def unlock(conn: sa.Connection, unlocker: Unlocker | None, key_id: uuid.UUID) ->
         raise AccessError(
             "none of your identities can open these secrets: they belong to a post you do not hold"
         )
-    found = _try_secret(unlocker, slots, unlocker.passphrase())
+    found = try_secret(unlocker, slots, unlocker.passphrase())
     if found is None:
         raise UnlockError(WRONG)
     unlocker.opened_by[key_id] = found[1]
@@ -411,12 +411,6 @@ def unlock(conn: sa.Connection, unlocker: Unlocker | None, key_id: uuid.UUID) ->
 
 def registry_key(conn: sa.Connection, registry: Registry) -> DataKey:
     return unlock(conn, registry.unlocker, registry_key_id(conn))
-
-
-def check_unlock(registry: Registry) -> None:
-    """Fail now, before any work, if the registry's own key does not open."""
-    with registry.read() as conn:
-        registry_key(conn, registry)
 
 
 def open_sealed(
@@ -434,7 +428,7 @@ def open_sealed(
 
 
 def _slot_label_or_id(conn: sa.Connection, key_id: uuid.UUID, ref: str) -> Any:
-    matches = [s for s in _slots(conn, key_id) if s.label == ref or str(s.id).startswith(ref)]
+    matches = [s for s in slots_of(conn, key_id) if s.label == ref or str(s.id).startswith(ref)]
     if not matches:
         raise NotFoundError(f"no key slot {ref!r}; see 'handover key slots'")
     if len(matches) > 1:
@@ -458,7 +452,7 @@ def list_slots(registry: Registry) -> list[Slot]:
         key_id = registry_key_id(conn)
         return [
             Slot(s.id, s.key_id, s.kind, s.label, s.created_at, _describe(s))
-            for s in _slots(conn, key_id)
+            for s in slots_of(conn, key_id)
         ]
 
 
@@ -475,9 +469,9 @@ def add_slot(
         raise InvalidInputError("a slot is passphrase, recovery or keyring")
     with registry.write() as tx:
         key = registry_key(tx.conn, registry)
-        before = {s.id for s in _slots(tx.conn, key.id)}
+        before = {s.id for s in slots_of(tx.conn, key.id)}
         label = label or kind
-        if any(s.label == label for s in _slots(tx.conn, key.id)):
+        if any(s.label == label for s in slots_of(tx.conn, key.id)):
             raise ConflictError(f"a slot labelled {label!r} exists; choose another --label")
         code = None
         if kind == "passphrase":
@@ -486,7 +480,7 @@ def add_slot(
             code = add_recovery_slot(tx, key, label)
         else:
             add_keyring_slot(tx, key, label)
-        slot = next(s for s in _slots(tx.conn, key.id) if s.id not in before)
+        slot = next(s for s in slots_of(tx.conn, key.id) if s.id not in before)
         return SlotAdded(
             Slot(slot.id, slot.key_id, slot.kind, slot.label, slot.created_at, _describe(slot)),
             code,
@@ -498,7 +492,7 @@ def remove_slot(registry: Registry, ref: str) -> Slot:
     with registry.write() as tx:
         key = registry_key(tx.conn, registry)
         slot = _slot_label_or_id(tx.conn, key.id, ref)
-        rest = [s for s in _slots(tx.conn, key.id) if s.id != slot.id]
+        rest = [s for s in slots_of(tx.conn, key.id) if s.id != slot.id]
         if not rest:
             raise ConflictError("this is the last key slot: add another before removing it")
         if not any(s.kind in ("passphrase", "recovery") for s in rest):
@@ -529,7 +523,7 @@ def change_passphrase(
     with registry.write() as tx:
         key = registry_key(tx.conn, registry)
         assert registry.unlocker is not None  # noqa: S101 - registry_key() unlocked it
-        passphrase_slots = [s for s in _slots(tx.conn, key.id) if s.kind == "passphrase"]
+        passphrase_slots = [s for s in slots_of(tx.conn, key.id) if s.kind == "passphrase"]
         if slot_ref:
             slot = _slot_label_or_id(tx.conn, key.id, slot_ref)
         else:
@@ -653,7 +647,9 @@ def rotate_in(
     )
     tx.conn.execute(d.update().where(d.c.id == old.id).values(retired_at=tx.now))
     count = reseal_all(tx, registry, old, new, progress)
-    old_slots = [(slot, _kek_at_hand(tx.conn, unlocker, slot)) for slot in _slots(tx.conn, old.id)]
+    old_slots = [
+        (slot, _kek_at_hand(tx.conn, unlocker, slot)) for slot in slots_of(tx.conn, old.id)
+    ]
     tx.conn.execute(schema.key_slots.delete().where(schema.key_slots.c.key_id == old.id))
     kept: list[str] = []
     dropped: list[str] = []
@@ -681,7 +677,7 @@ def rotate_in(
             dropped.append(slot.label)
             continue
         kept.append(slot.label)
-    if not any(s.kind in ("passphrase", "recovery") for s in _slots(tx.conn, new.id)):
+    if not any(s.kind in ("passphrase", "recovery") for s in slots_of(tx.conn, new.id)):
         raise ConflictError(
             "rotation would leave only the keyring: give the passphrase "
             "(--passphrase-file) so that its slot is kept"

@@ -114,7 +114,7 @@ def _rekey_for_departure(tx: Tx, officer: Any, dropped: frozenset[str]) -> Chang
         key_id = postkeys.current_key_id(tx.conn, post_id)
         if key_id is None:
             continue
-        wrapped_to = {postkeys.json_recipient(slot) for slot in keys._slots(tx.conn, key_id)}
+        wrapped_to = {postkeys.json_recipient(slot) for slot in keys.slots_of(tx.conn, key_id)}
         if not wrapped_to & dropped:
             continue
         posts += 1
@@ -122,7 +122,7 @@ def _rekey_for_departure(tx: Tx, officer: Any, dropped: frozenset[str]) -> Chang
         marked += credentials.mark_rotation_due(tx, post_id, deadline, reason)
     registry_key = keys.registry_key(tx.conn, tx.registry)
     if any(
-        postkeys.json_recipient(slot) in dropped for slot in keys._slots(tx.conn, registry_key.id)
+        postkeys.json_recipient(slot) in dropped for slot in keys.slots_of(tx.conn, registry_key.id)
     ):
         resealed += keys.rotate_in(tx, drop_recipients=dropped).secrets
     tx.log(

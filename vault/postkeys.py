@@ -134,7 +134,7 @@ def rewrap(tx: Tx, post_id: uuid.UUID) -> list[str]:
     key_id = current_key_id(tx.conn, post_id)
     if key_id is None:
         return []
-    have = {json_recipient(slot) for slot in keys._slots(tx.conn, key_id)}
+    have = {json_recipient(slot) for slot in keys.slots_of(tx.conn, key_id)}
     missing = [(label, r) for label, r in recipients(tx.conn, post_id) if r not in have]
     if not missing:
         return []

@@ -41,8 +41,10 @@ def test_handover_end_to_end(pair: Pair) -> None:
     assert post["post"]["holder"] == "ias-0077"
     assert post["groups"] == ["ahd-district"]
 
+    before = pair.b.dump()
     line = pair.b.fails("packet", "claim", str(packet))
     assert "already claimed" in line
+    assert pair.b.dump() == before
 
     done = pair.a.json("packet", "receipt", str(receipt))
     assert done["incoming"] == "ias-0077"
