@@ -307,14 +307,14 @@ def test_the_passphrase_is_asked_for_on_a_terminal(secret: Cli) -> None:
     if pid == 0:  # the child: a session with the pty as its controlling terminal
         env = {k: v for k, v in os.environ.items() if not k.startswith("HANDOVER_")}
         env["HANDOVER_REGISTRY"] = secret.location
-        os.execve(
+        os.execve(  # noqa: S606 - our own console script, no shell
             HANDOVER,
             [
                 HANDOVER,
                 "account",
                 "show",
                 "x:@CollectorAhd",
-                "--reveal",  # noqa: S606
+                "--reveal",
                 "--json",
             ],
             env,
