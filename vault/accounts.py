@@ -467,29 +467,17 @@ def show(registry: Registry, ref: str) -> Account:
         return show_in(conn, row_by_ref(conn, ref))
 
 
+# What describes an account, apart from its identity, owners and secrets: the columns that the
+# listing shows, an import sets and a handover packet carries.
+DESCRIPTIVE = (
+    "url", "kind", "disclaimer", "login_email", "login_phone", "recovery_email",
+    "recovery_phone", "twofa_method", "twofa_phone", "twofa_holder", "verification",
+)  # fmt: skip
 LIST_COLUMNS = (
-    "id",
-    "platform",
-    "handle",
-    "url",
-    "kind",
-    "disclaimer",
-    "login_email",
-    "login_phone",
-    "recovery_email",
-    "recovery_phone",
-    "twofa_method",
-    "twofa_phone",
-    "twofa_holder",
-    "verification",
-    "verification_date",
-    "password_changed_at",
-    "totp_changed_at",
-    "recovery_codes_changed_at",
-    "notes_changed_at",
-    "rotation_due_at",
+    "id", "platform", "handle", *DESCRIPTIVE, "verification_date", "password_changed_at",
+    "totp_changed_at", "recovery_codes_changed_at", "notes_changed_at", "rotation_due_at",
     "rotation_reason",
-)
+)  # fmt: skip
 
 
 def _listing_query(filters: Filters) -> sa.Select[Any]:

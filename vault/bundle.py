@@ -23,11 +23,7 @@ from vault.model import AccountRef, Level, parse_platform
 if TYPE_CHECKING:
     from vault.storage import Registry, Tx
 
-ACCOUNT_FIELDS = (
-    "platform", "handle", "url", "kind", "disclaimer", "login_email", "login_phone",
-    "recovery_email", "recovery_phone", "twofa_method", "twofa_phone", "twofa_holder",
-    "verification",
-)  # fmt: skip
+ACCOUNT_FIELDS = ("platform", "handle", *accounts.DESCRIPTIVE)
 SECRET_KINDS = tuple(credentials.COLUMNS)
 
 

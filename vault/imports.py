@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from vault import contacts, credentials, keys, postkeys, schema, totp
+from vault import accounts, contacts, credentials, keys, postkeys, schema, totp
 from vault.errors import InvalidInputError, VaultError
 from vault.model import (
     AccountKind,
@@ -555,22 +555,7 @@ def _secret_rows(reader: _Reader, text: str) -> dict[tuple[str, str], dict[str, 
     return found
 
 
-ACCOUNT_FIELDS = (
-    "url",
-    "post_id",
-    "officer_id",
-    "kind",
-    "disclaimer",
-    "login_email",
-    "login_phone",
-    "recovery_email",
-    "recovery_phone",
-    "twofa_method",
-    "twofa_phone",
-    "twofa_holder",
-    "verification",
-    "verification_date",
-)
+ACCOUNT_FIELDS = ("post_id", "officer_id", *accounts.DESCRIPTIVE, "verification_date")
 
 
 def _accounts(
