@@ -161,9 +161,26 @@ def _schema_revision(conn: sa.Connection) -> str | None:
     return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
 
+def _new_backup_file(path: Path, revision: str, now: dt.datetime) -> Path:
+    """A new, empty file (mode 600) for a pre-upgrade copy; never one that exists already.
+
+    The name carries the old revision and the time; two upgrades in the same second (or a clock
+    set back) get a counter rather than overwriting an earlier copy.
+    """
+    stem = f"{path.name}.{revision}.{now.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}"
+    for attempt in range(1000):
+        target = path.with_name(f"{stem}{f'.{attempt}' if attempt else ''}.bak")
+        try:
+            os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            continue
+        return target
+    raise RegistryError(f"cannot name a backup of {path}: too many backups named {stem}.*")
+
+
 def _backup_sqlite(path: Path, revision: str, now: dt.datetime) -> Path:
     """Copy a SQLite registry with the online backup API, so the copy is consistent."""
-    target = path.with_name(f"{path.name}.{revision}.{now:%Y%m%dT%H%M%SZ}.bak")
+    target = _new_backup_file(path, revision, now)
     src = sqlite3.connect(path)
     try:
         dst = sqlite3.connect(target)
@@ -173,7 +190,6 @@ def _backup_sqlite(path: Path, revision: str, now: dt.datetime) -> Path:
             dst.close()
     finally:
         src.close()
-    os.chmod(target, 0o600)
     return target
 
 

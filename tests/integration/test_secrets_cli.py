@@ -298,47 +298,14 @@ def test_bad_seed_changes_nothing(seeded: Cli) -> None:
 def test_the_passphrase_is_asked_for_on_a_terminal(secret: Cli) -> None:
     """No passphrase file: handover asks on the terminal, without echo."""
     import os
-    import pty
-    import select
 
     from tests.conftest import HANDOVER, PASSPHRASE
+    from tests.terminal import Terminal
 
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: a session with the pty as its controlling terminal
-        env = {k: v for k, v in os.environ.items() if not k.startswith("HANDOVER_")}
-        env["HANDOVER_REGISTRY"] = secret.location
-        os.execve(  # noqa: S606 - our own console script, no shell
-            HANDOVER,
-            [
-                HANDOVER,
-                "account",
-                "show",
-                "x:@CollectorAhd",
-                "--reveal",
-                "--json",
-            ],
-            env,
-        )
-    seen = b""
-
-    def read_until(marker: bytes | None) -> None:
-        nonlocal seen
-        while marker is None or marker not in seen:
-            ready, _, _ = select.select([fd], [], [], 30)
-            assert ready, seen
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:  # the child has gone and closed the terminal
-                return
-            if not chunk:
-                return
-            seen += chunk
-
-    read_until(b"Passphrase")
-    os.write(fd, (PASSPHRASE + "\n").encode())
-    read_until(None)
-    _, status = os.waitpid(pid, 0)
-    os.close(fd)
-    assert os.waitstatus_to_exitcode(status) == 0, seen
-    assert PASSWORD.encode() in seen
-    assert PASSPHRASE.encode() not in seen  # typed, never echoed
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HANDOVER_")}
+    env["HANDOVER_REGISTRY"] = secret.location
+    term = Terminal([HANDOVER, "account", "show", "x:@CollectorAhd", "--reveal", "--json"], env)
+    term.answer_secret(b"Passphrase or recovery code:", PASSPHRASE)
+    assert term.finish() == 0, term.seen
+    assert PASSWORD.encode() in term.seen
+    assert PASSPHRASE.encode() not in term.seen  # typed, never echoed
