@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from vault import sshsig
+from vault.crypto import sshsig
+from vault.crypto.signed import SignedDocument, require
 from vault.errors import SignatureError
-from vault.signed import SignedDocument, require
 
 if TYPE_CHECKING:
-    from vault.identity import Imported
-    from vault.storage import Registry
+    from vault.records.identities import Imported
+    from vault.store.storage import Registry
 
 MAGIC = "HANDOVER-IDENTITY-CARD/1"
 NAMESPACE = "handover.card.v1"
@@ -35,10 +35,10 @@ class Card:
 
 
 def make(registry: Registry, officer: str | None) -> tuple[Card, bytes]:
-    from vault import identity
+    from vault.crypto import identities
 
     with registry.read() as conn:
-        row = identity.own_identity(conn, registry, officer)
+        row = identities.own_identity(conn, registry, officer)
         body = {
             "format": 1,
             "kind": "handover-identity-card",
@@ -49,7 +49,7 @@ def make(registry: Registry, officer: str | None) -> tuple[Card, bytes]:
             "created": row.created_at.isoformat(),
         }
         doc = SignedDocument.create(
-            MAGIC, body, lambda m: identity.sign_as(conn, registry, row, NAMESPACE, m)
+            MAGIC, body, lambda m: identities.sign_as(conn, registry, row, NAMESPACE, m)
         )
     return _card(body), doc.to_bytes()
 
@@ -84,10 +84,10 @@ def read(data: bytes) -> Card:
 
 
 def import_card(registry: Registry, data: bytes) -> tuple[Card, Imported]:
-    from vault import identity
+    from vault.records import identities
 
     card = read(data)
-    imported = identity.import_public(
+    imported = identities.import_public(
         registry, card.officer, card.name, card.grade, card.age_recipient, card.signing_key
     )
     return card, imported

@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING, Any
 
 from handover.errors import PolicyError
 from handover.packet import BAD, Header, Packet, iso, sha256
-from vault import sshsig
+from vault.canonical import canonical
+from vault.crypto import sshsig
+from vault.crypto.signed import SignedDocument, require
 from vault.errors import SignatureError, VaultError
-from vault.events import canonical
 from vault.model import Record
-from vault.signed import SignedDocument, require
 
 if TYPE_CHECKING:
-    from vault.storage import Registry, Tx
+    from vault.store.storage import Registry, Tx
 
 RECEIPT_MAGIC = "HANDOVER-RECEIPT/1"
 RECEIPT_NAMESPACE = "handover.receipt.v1"
@@ -44,14 +44,15 @@ CHECKLIST = (
 
 
 def _known_signer(tx: Tx, officer: str, key: sshsig.PublicKey) -> Any:
-    from vault import identity, officers
+    from vault.crypto import identities
     from vault.errors import NotFoundError
+    from vault.records import officers
 
     try:
         row = officers.row_by_service_id(tx.conn, officer)
     except NotFoundError:
         row = None
-    current = identity.current(tx.conn, row.id) if row is not None else None
+    current = identities.current(tx.conn, row.id) if row is not None else None
     if current is None:
         raise PolicyError(
             f"unknown signer {officer} (key {key.fingerprint}): confirm this fingerprint with "
@@ -66,9 +67,9 @@ def _known_signer(tx: Tx, officer: str, key: sshsig.PublicKey) -> Any:
 
 
 def _own_recipient(tx: Tx, header: Header) -> Any:
-    from vault import identity
+    from vault.crypto import identities
 
-    for row in identity.local_rows(tx.conn, tx.registry):
+    for row in identities.local_rows(tx.conn, tx.registry):
         if row.age_recipient == header.recipient["recipient"]:
             if row.service_id != header.recipient["officer"]:
                 raise SignatureError(BAD)
@@ -100,9 +101,9 @@ def _check_manifest(manifest: Any, header: Header) -> dict[str, Any]:
 def _decrypt(tx: Tx, registry: Registry, own: Any, packet: Packet) -> dict[str, Any]:
     import pyrage
 
-    from vault import identity
+    from vault.crypto import identities
 
-    keys = identity.private_keys(tx.conn, registry, own)
+    keys = identities.private_keys(tx.conn, registry, own)
     try:
         plain = pyrage.decrypt(
             packet.age_block, [pyrage.x25519.Identity.from_str(keys.age_identity)]
@@ -131,7 +132,10 @@ class Claimed(Record):
 
 
 def claim(registry: Registry, data: bytes, *, write_receipt: Callable[[bytes], None]) -> Claimed:
-    from vault import bundle, credentials, custody, identity, officers, posts, settings
+    from vault.crypto import identities
+    from vault.exchange import bundle
+    from vault.records import custody, officers, posts, sealing
+    from vault.store import settings
 
     packet = Packet.from_bytes(data)
     key = packet.signer_key()
@@ -162,7 +166,7 @@ def claim(registry: Registry, data: bytes, *, write_receipt: Callable[[bytes], N
             officers.assign_in(tx, officer, post, start)
         days = settings.read(tx.conn, "rotation_deadline_days")
         deadline = tx.now + dt.timedelta(days=days)
-        credentials.mark_rotation_due(tx, post.id, deadline, f"handover {header.packet_id}")
+        sealing.mark_rotation_due(tx, post.id, deadline, f"handover {header.packet_id}")
         custody.record(
             tx,
             packet_id=header.packet_id,
@@ -203,7 +207,7 @@ def claim(registry: Registry, data: bytes, *, write_receipt: Callable[[bytes], N
                 "claimed": iso(tx.now),
                 "accounts": header.accounts,
             },
-            lambda m: identity.sign_as(tx.conn, registry, own, RECEIPT_NAMESPACE, m),
+            lambda m: identities.sign_as(tx.conn, registry, own, RECEIPT_NAMESPACE, m),
         )
         write_receipt(receipt.to_bytes())
         refs = tuple(f"{a['platform']}:{a['handle']}" for a in manifest["accounts"])
@@ -232,7 +236,7 @@ def _missing_domains(tx: Tx, manifest: dict[str, Any]) -> list[str]:
 
     They are named, not added: which domains count as official is this registry's decision.
     """
-    from vault import contacts
+    from vault.records import contacts
 
     theirs = manifest.get("official_domains")
     if not isinstance(theirs, list):
@@ -257,7 +261,7 @@ def _latest_start(tx: Tx, post_id: uuid.UUID) -> dt.date:
     """A new tenure cannot start before the current one did."""
     import sqlalchemy as sa
 
-    from vault import schema
+    from vault.store import schema
 
     t = schema.tenures
     latest = tx.conn.execute(
@@ -321,7 +325,8 @@ def record_receipt(registry: Registry, data: bytes) -> Completed:
     deadline the incoming officer has: until they are changed, the outgoing officer (and anyone
     who saw them here) can still use them.
     """
-    from vault import credentials, custody, officers, posts, settings
+    from vault.records import custody, officers, posts, sealing
+    from vault.store import settings
 
     receipt = read_receipt(data)
     with registry.write() as tx:
@@ -364,7 +369,7 @@ def record_receipt(registry: Registry, data: bytes) -> Completed:
             )
         days = settings.read(tx.conn, "rotation_deadline_days")
         deadline = receipt.claimed + dt.timedelta(days=days)
-        credentials.mark_rotation_due(tx, post.id, deadline, f"handover {receipt.packet_id}")
+        sealing.mark_rotation_due(tx, post.id, deadline, f"handover {receipt.packet_id}")
         tx.log(
             "packet.receipt",
             "post",
@@ -407,10 +412,12 @@ def make_report(registry: Registry, post_slug: str, officer: str | None) -> tupl
     """
     import sqlalchemy as sa
 
-    from vault import identity, posts, schema
+    from vault.crypto import identities
+    from vault.records import posts
+    from vault.store import schema
 
     with registry.read() as conn:
-        own = identity.own_identity(conn, registry, officer)
+        own = identities.own_identity(conn, registry, officer)
         post = posts.row_by_slug(conn, post_slug)
         holder = posts.holder_of(conn, post.id)
         if holder is None or holder[0] != own.service_id:
@@ -447,7 +454,9 @@ def make_report(registry: Registry, post_slug: str, officer: str | None) -> tupl
             "accounts": accounts,
         }
         doc = SignedDocument.create(
-            REPORT_MAGIC, body, lambda m: identity.sign_as(conn, registry, own, REPORT_NAMESPACE, m)
+            REPORT_MAGIC,
+            body,
+            lambda m: identities.sign_as(conn, registry, own, REPORT_NAMESPACE, m),
         )
     rotated = sum(1 for x in accounts if not x["rotation_due"])
     return Reported(post.slug, own.service_id, len(accounts), rotated), doc.to_bytes()
@@ -457,7 +466,8 @@ def record_report(registry: Registry, data: bytes) -> Reported:
     """Take in a holder's rotation report: accounts it shows rotated lose their mark here, and
     the stale password this registry still holds for them is dropped."""
 
-    from vault import accounts, posts, schema
+    from vault.records import accounts, posts
+    from vault.store import schema
 
     doc = SignedDocument.from_bytes(data, REPORT_MAGIC, REPORT_BAD)
     body = doc.body

@@ -30,14 +30,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from handover.errors import UsageError
-from vault import sshsig
+from vault.canonical import canonical
+from vault.crypto import sshsig
+from vault.crypto.signed import split_first_lines, split_signature
 from vault.errors import SignatureError
-from vault.events import canonical
 from vault.model import Record
-from vault.signed import split_first_lines, split_signature
 
 if TYPE_CHECKING:
-    from vault.storage import Registry
+    from vault.store.storage import Registry
 
 MAGIC = "HANDOVER-PACKET/1"
 NAMESPACE = "handover.packet.v1"
@@ -216,30 +216,23 @@ def create(
     """
     import pyrage
 
-    from vault import (
-        bundle,
-        contacts,
-        custody,
-        escrow,
-        events,
-        identity,
-        officers,
-        posts,
-        settings,
-    )
+    from vault.crypto import escrow, identities
     from vault.errors import NotFoundError
+    from vault.exchange import bundle
+    from vault.records import contacts, custody, officers, posts
+    from vault.store import journal, settings
 
     with registry.write() as tx:
         post = posts.row_by_slug(tx.conn, post_slug)
         recipient_officer = officers.row_by_service_id(tx.conn, to_officer)
-        to_row = identity.current(tx.conn, recipient_officer.id)
+        to_row = identities.current(tx.conn, recipient_officer.id)
         if to_row is None:
             raise NotFoundError(
                 f"no identity on record for {recipient_officer.service_id}: import their card "
                 "with 'handover officer import-card'"
             )
         holder = posts.to_post(post, posts.holder_of(tx.conn, post.id)).holder
-        own = identity.own_identity(
+        own = identities.own_identity(
             tx.conn, registry, sender or _local_holder(tx.conn, registry, holder)
         )
         if own.officer_id == recipient_officer.id:
@@ -265,7 +258,7 @@ def create(
         }
         content = bundle.export_post(tx.conn, registry, post.slug)
         count = len(content["accounts"])
-        log_head = events.head(tx.conn)
+        log_head = journal.head(tx.conn)
         official_domains = sorted(contacts.load_official(tx.conn).domains)
         times = {"packet_id": str(packet_id), "created": iso(tx.now), "expires": iso(expires)}
         manifest = {
@@ -293,7 +286,7 @@ def create(
         recipients = [pyrage.x25519.Recipient.from_str(r) for r in (to_row.age_recipient, *escrows)]
         ciphertext = pyrage.encrypt(canonical(manifest), recipients, armored=True)
         unsigned = Packet(Header.check(header), ciphertext, "")
-        signature = identity.sign_as(tx.conn, registry, own, NAMESPACE, unsigned.signed)
+        signature = identities.sign_as(tx.conn, registry, own, NAMESPACE, unsigned.signed)
         data = Packet(unsigned.header, ciphertext, signature).to_bytes()
         custody.record(
             tx,
@@ -333,9 +326,9 @@ def create(
 
 def _local_holder(conn: Any, registry: Registry, holder: str | None) -> str | None:
     """Act as the post's holder when this registry holds their identity."""
-    from vault import identity
+    from vault.crypto import identities
 
-    rows = identity.local_rows(conn, registry)
+    rows = identities.local_rows(conn, registry)
     if holder and any(r.service_id == holder for r in rows):
         return holder
     return None
@@ -385,15 +378,16 @@ def inspect(data: bytes, now: dt.datetime, registry: Registry | None) -> Inspect
 
 
 def signer_status(registry: Registry, officer: str, key: sshsig.PublicKey) -> str:
-    from vault import identity, officers
+    from vault.crypto import identities
     from vault.errors import NotFoundError
+    from vault.records import officers
 
     with registry.read() as conn:
         try:
             row = officers.row_by_service_id(conn, officer)
         except NotFoundError:
             return "unknown officer"
-        current = identity.current(conn, row.id)
+        current = identities.current(conn, row.id)
     if current is None:
         return "officer known, no key on record"
     if current.signing_key == key.openssh:

@@ -1,4 +1,4 @@
-"""The Alembic migrations and the schema in ``vault.schema`` describe the same database."""
+"""The Alembic migrations and the schema in ``vault.store.schema`` describe the same database."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import Cli, engine_for
-from vault import migrations
-from vault.schema import metadata
+from vault.store import migrations
+from vault.store.schema import metadata
 
 
 def test_head_constant_matches_the_script_directory() -> None:
@@ -111,8 +111,8 @@ def test_an_older_registry_is_upgraded_with_a_backup_first(
 
 SCHEMA_PROBE = """
 import sys, datetime as dt
-from vault import migrations, storage
-from vault.location import resolve
+from vault.store import migrations, storage
+from vault.store.location import resolve
 
 registry = storage.create_registry(
     resolve(sys.argv[1]), actor="probe", clock=lambda: dt.datetime.now(dt.UTC)

@@ -52,9 +52,12 @@ def install_identity(cli: Cli, officer: str, seed: bytes, age_secret: str) -> No
     """Give a registry's officer the fixed test keys, sealed as 'identity create' seals them."""
     from cryptography.hazmat.primitives import serialization
 
-    from vault import keys, location, officers, schema, storage
+    from vault.crypto import postkeys
+    from vault.crypto.unlock import Unlocker
+    from vault.records import officers
+    from vault.store import location, schema, storage
 
-    unlocker = keys.Unlocker(passphrase_file=cli.passphrase_file)
+    unlocker = Unlocker(passphrase_file=cli.passphrase_file)
     reg = storage.open_registry(
         location.resolve(cli.location),
         actor="tester",
@@ -63,7 +66,7 @@ def install_identity(cli: Cli, officer: str, seed: bytes, age_secret: str) -> No
     )
     with reg.write() as tx:
         row = officers.row_by_service_id(tx.conn, officer)
-        sealer = keys.sealer_for(tx, None)
+        sealer = postkeys.sealer_for(tx, None)
         identity_id = uuid.uuid4()
         pem = Ed25519PrivateKey.from_private_bytes(seed).private_bytes(
             serialization.Encoding.PEM,

@@ -11,9 +11,9 @@ from handover.cli import context
 from handover.cli.context import JsonFlag, secret_option
 
 if TYPE_CHECKING:
-    from vault.accounts import AccountFields
-    from vault.credentials import Secrets
     from vault.model import Account
+    from vault.records.accounts import AccountFields
+    from vault.records.credentials import Secrets
 
 app = context.sub_app(
     "Accounts: each social media account, the post that owns it, its login and recovery "
@@ -96,7 +96,7 @@ def _fields(
     twofa_holder: str | None,
     allow_personal: str | None,
 ) -> AccountFields:
-    from vault.accounts import AccountFields
+    from vault.records.accounts import AccountFields
 
     return AccountFields(
         post,
@@ -202,7 +202,7 @@ def add(
       handover account add facebook:collectorahd --post collector-ahmedabad \\
           --login-email someone@gmail.com --allow-personal "legacy page, moving to official"
     """
-    from vault import accounts
+    from vault.records import accounts
 
     with context.registry() as reg:
         account = accounts.add(
@@ -253,7 +253,7 @@ def edit(
     Example:
       handover account edit facebook:collectorahd --login-email collector.ahd@gujarat.gov.in
     """
-    from vault import accounts
+    from vault.records import accounts
 
     with context.registry() as reg:
         account = accounts.edit(
@@ -301,7 +301,7 @@ def list_(
       handover account list --district Ahmedabad
       handover account list --status unverified --json
     """
-    from vault import fastlist
+    from vault.store import fastlist
 
     fmt = output.Format.JSON if json_ else output.Format.CSV if csv_ else output.Format.TABLE
     fast = fastlist.listing(
@@ -316,7 +316,7 @@ def list_(
     if fast is not None:
         output.rows(fast, LIST_COLUMNS, fmt)
         return
-    from vault import accounts
+    from vault.records import accounts
 
     with context.registry() as reg:
         found = accounts.iter_listing(
@@ -340,7 +340,7 @@ def show(
       handover account show x:@CollectorAhd
       handover account show x:@CollectorAhd --reveal --json
     """
-    from vault import accounts, credentials
+    from vault.records import accounts, credentials
 
     with context.registry() as reg:
         if reveal:
@@ -374,7 +374,7 @@ def verify(
     Example:
       handover account verify x:@CollectorAhd --status applied --evidence "request of 2026-02-01"
     """
-    from vault import accounts
+    from vault.records import accounts
 
     with context.registry() as reg:
         account = accounts.record_verification(
@@ -409,7 +409,7 @@ def set_password(
     Example:
       printf '%s\\n' "$NEW_PASSWORD" | handover account set-password x:@CollectorAhd
     """
-    from vault import credentials
+    from vault.records import credentials
 
     secret = context.secret_input("password", confirm=True)
     with context.registry() as reg:
@@ -431,7 +431,7 @@ def rotate(
     Example:
       handover account rotate x:@CollectorAhd < new-password.txt
     """
-    from vault import credentials
+    from vault.records import credentials
 
     secret = context.secret_input("new password", confirm=True)
     with context.registry() as reg:
@@ -456,7 +456,7 @@ def set_totp(
       printf 'otpauth://totp/X:CollectorAhd?secret=...&digits=8\\n' \\
           | handover account set-totp x:@CollectorAhd
     """
-    from vault import credentials
+    from vault.records import credentials
 
     text = context.secret_input("TOTP seed or otpauth URI")
     with context.registry() as reg:
@@ -490,9 +490,9 @@ def set_recovery_codes(
     Example:
       handover account set-recovery-codes x:@CollectorAhd < codes.txt && shred -u codes.txt
     """
-    from vault import credentials
+    from vault.records import credentials
 
-    text = context.read_stdin("recovery codes")
+    text = context.read_stdin()
     with context.registry() as reg:
         account, count = credentials.set_recovery_codes(reg, ref, text)
     _changed(account, f"{count} recovery codes", json_)
@@ -509,9 +509,9 @@ def set_notes(
     Example:
       handover account set-notes x:@CollectorAhd < notes.txt
     """
-    from vault import credentials
+    from vault.records import credentials
 
-    text = context.read_stdin("notes")
+    text = context.read_stdin()
     with context.registry() as reg:
         account = credentials.set_notes(reg, ref, text)
     _changed(account, "notes", json_)

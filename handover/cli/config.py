@@ -27,10 +27,10 @@ def domains_add(domain: Domain) -> None:
     Example:
       handover config domains add gujarat.gov.in
     """
-    from vault import settings
+    from vault.records import config
 
     with context.registry() as reg:
-        added = settings.add_domain(reg, domain)
+        added = config.add_domain(reg, domain)
     typer.echo(f"{added} is an official email domain")
 
 
@@ -42,10 +42,10 @@ def domains_remove(domain: Domain) -> None:
     Example:
       handover config domains remove old-domain.gov.in
     """
-    from vault import settings
+    from vault.records import config
 
     with context.registry() as reg:
-        removed = settings.remove_domain(reg, domain)
+        removed = config.remove_domain(reg, domain)
     typer.echo(f"{removed} is no longer an official email domain")
 
 
@@ -57,10 +57,10 @@ def domains_list(json_: JsonFlag = False) -> None:
     Example:
       handover config domains list --json
     """
-    from vault import settings
+    from vault.records import config
 
     with context.registry() as reg:
-        found = settings.list_domains(reg)
+        found = config.list_domains(reg)
     output.rows(
         found,
         [("domain", "domain"), ("added_at", "added"), ("added_by", "by")],
@@ -79,10 +79,10 @@ def set_(
     Example:
       handover config set rotation_deadline_days 3
     """
-    from vault import settings
+    from vault.records import config
 
     with context.registry() as reg:
-        new = settings.set_setting(reg, name, value)
+        new = config.set_setting(reg, name, value)
     typer.echo(f"{name} = {new}")
 
 
@@ -94,10 +94,10 @@ def show(json_: JsonFlag = False) -> None:
     Example:
       handover config show
     """
-    from vault import settings
+    from vault.records import config
 
     with context.registry() as reg:
-        found = settings.show(reg)
+        found = config.show(reg)
     output.rows(
         found,
         [("name", "setting"), ("value", "value"), ("default", "default"), ("help", "meaning")],
@@ -122,7 +122,7 @@ def escrow_add(
     Example:
       handover config escrow add age1... --label "IT cell, Revenue Department"
     """
-    from vault import escrow as core
+    from vault.crypto import escrow as core
 
     with context.registry() as reg:
         added = core.add(reg, recipient, label)
@@ -139,7 +139,7 @@ def escrow_remove(
     Example:
       handover config escrow remove age1...
     """
-    from vault import escrow as core
+    from vault.crypto import escrow as core
 
     with context.registry() as reg:
         removed = core.remove(reg, recipient)
@@ -154,7 +154,7 @@ def escrow_list(json_: JsonFlag = False) -> None:
     Example:
       handover config escrow list
     """
-    from vault import escrow as core
+    from vault.crypto import escrow as core
 
     with context.registry() as reg:
         found = core.list_escrow(reg)

@@ -22,9 +22,9 @@ import typer
 from handover.errors import FileError, SecretInArgvError, UsageError
 
 if TYPE_CHECKING:
-    from vault.keys import Unlocker
-    from vault.location import Location
-    from vault.storage import Registry
+    from vault.crypto.unlock import Unlocker
+    from vault.store.location import Location
+    from vault.store.storage import Registry
 
 
 @dataclass
@@ -122,7 +122,7 @@ def _terminal_prompt() -> Callable[[str], str] | None:
 
 
 def unlocker() -> Unlocker:
-    from vault.keys import Unlocker
+    from vault.crypto.unlock import Unlocker
 
     return Unlocker(
         passphrase_file=OPTIONS.passphrase_file,
@@ -133,7 +133,7 @@ def unlocker() -> Unlocker:
 
 
 def location() -> Location:
-    from vault.location import resolve
+    from vault.store.location import resolve
 
     return resolve(OPTIONS.registry)
 
@@ -141,7 +141,7 @@ def location() -> Location:
 @contextmanager
 def registry() -> Iterator[Registry]:
     """The registry named by the global options, opened (and upgraded if older) for a command."""
-    from vault import storage
+    from vault.store import storage
 
     loc = location()
     reg = storage.open_registry(loc, actor=actor(), clock=now, unlocker=unlocker())
@@ -181,7 +181,7 @@ def write_new_file(path: Path, data: bytes, *, force: bool = False, mode: int = 
         raise FileError(f"cannot write {path}: {exc.strerror}") from None
 
 
-def read_stdin(what: str) -> str:
+def read_stdin() -> str:
     """All of standard input, for a secret or a list piped in; one trailing newline dropped."""
     data = sys.stdin.read()
     return data.removesuffix("\n").removesuffix("\r")
@@ -190,7 +190,7 @@ def read_stdin(what: str) -> str:
 def secret_input(what: str, *, confirm: bool = False) -> str:
     """A secret from standard input when it is piped, else from a no-echo prompt."""
     if not sys.stdin.isatty():
-        value = read_stdin(what)
+        value = read_stdin()
     else:
         value = typer.prompt(
             what.capitalize(), hide_input=True, confirmation_prompt=confirm, err=True
@@ -204,7 +204,7 @@ def new_passphrase(file: Path | None) -> Callable[[], str]:
     """Where a new passphrase comes from: ``file``, else a prompt asked twice."""
 
     def get() -> str:
-        from vault.keys import read_secret_file
+        from vault.crypto.unlock import read_secret_file
 
         if file is not None:
             value = read_secret_file(file, "new passphrase")

@@ -62,7 +62,7 @@ def add(
       handover group add ahd-district --name "Ahmedabad district officers" --level district \\
           --district Ahmedabad --admin collector-ahmedabad
     """
-    from vault import groups
+    from vault.records import groups
 
     with context.registry() as reg:
         group = groups.add(
@@ -86,7 +86,7 @@ def admins(
     Example:
       handover group admins ahd-district --add dio-ahmedabad --remove collector-ahmedabad
     """
-    from vault import groups
+    from vault.records import groups
 
     with context.registry() as reg:
         group = groups.change_admins(reg, slug, add or [], remove or [])
@@ -105,7 +105,7 @@ def list_(
     Example:
       handover group list --level district
     """
-    from vault import groups
+    from vault.records import groups
 
     with context.registry() as reg:
         found = groups.list_groups(reg, level=level, district=district)
@@ -125,7 +125,7 @@ def show(
     Example:
       handover group show ahd-district --json
     """
-    from vault import groups
+    from vault.records import groups
 
     with context.registry() as reg:
         group = groups.show(reg, slug)

@@ -13,7 +13,7 @@ from handover.cli import context
 from handover.cli.context import JsonFlag
 
 if TYPE_CHECKING:
-    from vault.storage import Registry
+    from vault.store.storage import Registry
 
 app = context.sub_app(
     "Officer identities: an age key for receiving handover packets and an Ed25519 key for "
@@ -74,7 +74,7 @@ def create(
       handover identity create --officer ias-0042
       handover identity create --officer ias-0042 --identity-file ~/ias-0042.identity
     """
-    from vault import identity
+    from vault.records import identities
 
     if identity_file is not None and keyring:
         from handover.errors import UsageError
@@ -82,7 +82,7 @@ def create(
         raise UsageError("choose --identity-file or --keyring, not both")
     with context.registry() as reg:
         keep = _keeper(reg, officer, identity_file, keyring, new_passphrase_file)
-        made = identity.create(reg, officer, replace=replace, keep=keep)
+        made = identities.create(reg, officer, replace=replace, keep=keep)
     if json_:
         output.json_value(made.to_dict())
         return
@@ -104,16 +104,17 @@ def _keeper(
     reg: Registry, officer: str, path: Path | None, keyring: bool, passphrase_file: Path | None
 ) -> Callable[[str, bytes, dict[str, str]], None] | None:
     """Where private keys go when they must not be sealed in the registry."""
-    from vault import localid, settings
+    from vault.crypto import identity_file
+    from vault.store import settings
 
     if path is not None:
         secret = context.new_passphrase(passphrase_file or context.OPTIONS.passphrase_file)
-        return lambda age, pem, public: localid.write_file(
+        return lambda age, pem, public: identity_file.write_file(
             path, officer, age, pem, public, secret()
         )
     if keyring:
         registry_id = settings.registry_id(reg)
-        return lambda age, pem, public: localid.store_keyring(
+        return lambda age, pem, public: identity_file.store_keyring(
             registry_id, officer.strip().lower(), age, pem
         )
     return None
@@ -150,10 +151,10 @@ def list_(
     Example:
       handover identity list --officer ias-0042
     """
-    from vault import identity
+    from vault.records import identities
 
     with context.registry() as reg:
-        found = identity.list_identities(reg, officer)
+        found = identities.list_identities(reg, officer)
     output.rows(
         (i.to_dict() for i in found), COLUMNS, output.Format.JSON if json_ else output.Format.TABLE
     )
@@ -180,12 +181,12 @@ def export_age(
       handover identity export-age -o ravi.agekey --yes
     """
     from handover.errors import UsageError
-    from vault import identity
+    from vault.records import identities
 
     if not yes:
         raise UsageError("this writes a private key in the clear; give --yes if you mean it")
     with context.registry() as reg:
-        made, secret = identity.export_age(reg, officer)
+        made, secret = identities.export_age(reg, officer)
     context.write_new_file(out, (secret + "\n").encode(), mode=0o600)
     typer.echo(
         f"wrote {out} (mode 600): the age identity of {made.officer}. It is a private key "

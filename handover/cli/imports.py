@@ -37,8 +37,10 @@ def progress_bar(label: str, path: Path) -> Iterator[Callable[[int], None]]:
         yield bar.update
 
 
-def _run(kind: str, path: Path, dry_run: bool, json_: bool, secrets: Path | None = None) -> None:
-    from vault import imports
+def run_import(
+    kind: str, path: Path, dry_run: bool, json_: bool, secrets: Path | None = None
+) -> None:
+    from vault.exchange import imports
 
     with context.registry() as reg, progress_bar(f"importing {kind}", path) as bar:
         try:
@@ -84,7 +86,7 @@ def accounts(
       handover import accounts accounts.csv --dry-run
       handover import accounts accounts.csv --secrets passwords.csv && shred -u passwords.csv
     """
-    _run("accounts", path, dry_run, json_, secrets)
+    run_import("accounts", path, dry_run, json_, secrets)
 
 
 @app.command("posts")
@@ -95,7 +97,7 @@ def posts(path: CsvFile, dry_run: DryRun = False, json_: JsonFlag = False) -> No
     Example:
       handover import posts posts.csv
     """
-    _run("posts", path, dry_run, json_)
+    run_import("posts", path, dry_run, json_)
 
 
 @app.command("officers")
@@ -106,7 +108,7 @@ def officers(path: CsvFile, dry_run: DryRun = False, json_: JsonFlag = False) ->
     Example:
       handover import officers officers.csv
     """
-    _run("officers", path, dry_run, json_)
+    run_import("officers", path, dry_run, json_)
 
 
 @app.command("groups")
@@ -117,7 +119,7 @@ def groups(path: CsvFile, dry_run: DryRun = False, json_: JsonFlag = False) -> N
     Example:
       handover import groups groups.csv
     """
-    _run("groups", path, dry_run, json_)
+    run_import("groups", path, dry_run, json_)
 
 
 @app.command("template")
@@ -133,7 +135,7 @@ def template(
     Example:
       handover import template accounts -o accounts.csv
     """
-    from vault import imports
+    from vault.exchange import imports
 
     text = imports.template(kind)
     if out is None:

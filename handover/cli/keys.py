@@ -41,10 +41,10 @@ def slots(json_: JsonFlag = False) -> None:
     Example:
       handover key slots
     """
-    from vault import keys
+    from vault.crypto import keyadmin
 
     with context.registry() as reg:
-        found = keys.list_slots(reg)
+        found = keyadmin.list_slots(reg)
     rows = []
     for slot in found:
         row = slot.to_dict()
@@ -73,10 +73,10 @@ def add_slot(
       handover key add-slot passphrase --label deputy
       handover key add-slot recovery --label spare
     """
-    from vault import keys
+    from vault.crypto import keyadmin
 
     with context.registry() as reg:
-        added = keys.add_slot(reg, kind, label, context.new_passphrase(new_passphrase_file))
+        added = keyadmin.add_slot(reg, kind, label, context.new_passphrase(new_passphrase_file))
     if json_:
         output.json_value(added.to_dict())
         return
@@ -95,10 +95,10 @@ def remove_slot(
     Example:
       handover key remove-slot deputy
     """
-    from vault import keys
+    from vault.crypto import keyadmin
 
     with context.registry() as reg:
-        removed = keys.remove_slot(reg, slot)
+        removed = keyadmin.remove_slot(reg, slot)
     typer.echo(f"removed {removed.kind} slot {removed.label!r} ({str(removed.id)[:8]})")
 
 
@@ -115,10 +115,10 @@ def change_passphrase(
     Example:
       handover key change-passphrase --new-passphrase-file ./new-pw
     """
-    from vault import keys
+    from vault.crypto import keyadmin
 
     with context.registry() as reg:
-        changed = keys.change_passphrase(reg, context.new_passphrase(new_passphrase_file), slot)
+        changed = keyadmin.change_passphrase(reg, context.new_passphrase(new_passphrase_file), slot)
     typer.echo(f"passphrase of slot {changed.label!r} changed")
 
 
@@ -133,10 +133,10 @@ def rotate(json_: JsonFlag = False) -> None:
     Example:
       handover key rotate
     """
-    from vault import keys
+    from vault.crypto import keyadmin
 
     with context.registry() as reg:
-        result = keys.rotate(reg)
+        result = keyadmin.rotate(reg)
     if json_:
         output.json_value(result.to_dict())
         return
@@ -164,10 +164,10 @@ def rewrap(
     Example:
       handover --identity itc.identity key rewrap --post collector-ahmedabad
     """
-    from vault import postkeys
+    from vault.records import members
 
     with context.registry() as reg:
-        added = postkeys.rewrap_posts(reg, post)
+        added = members.rewrap_posts(reg, post)
     if json_:
         output.json_value(added)
         return

@@ -47,10 +47,10 @@ def list_(
       handover log list --since 2026-01-01
       handover log list --object x:@CollectorAhd --json
     """
-    from vault import eventlog
+    from vault.log import entries
 
     with context.registry() as reg:
-        rows = eventlog.list_entries(reg, since=context.parse_date(since, "--since"), obj=obj)
+        rows = entries.list_entries(reg, since=context.parse_date(since, "--since"), obj=obj)
         output.rows(
             (e.to_dict() for e in rows),
             COLUMNS,
@@ -78,7 +78,7 @@ def verify(
       handover log verify
       handover log verify --checkpoint it-cell/2026-06.checkpoint
     """
-    from vault import checkpoints
+    from vault.log import checkpoints
 
     files = [context.read_file(p) for p in checkpoint or []]
     with context.registry() as reg:
@@ -127,7 +127,7 @@ def checkpoint(
     Example:
       handover log checkpoint -o it-cell/2026-06.checkpoint
     """
-    from vault import checkpoints
+    from vault.log import checkpoints
 
     with context.registry() as reg:
         signed, data = checkpoints.make(reg, officer)

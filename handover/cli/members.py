@@ -26,7 +26,7 @@ def add(officer: Officer, json_: JsonFlag = False) -> None:
     Example:
       handover --identity itc.identity member add itc-0002
     """
-    from vault import members
+    from vault.records import members
 
     with context.registry() as reg:
         change = members.add(reg, officer)
@@ -45,7 +45,7 @@ def remove(officer: Officer, json_: JsonFlag = False) -> None:
     Example:
       handover --identity itc.identity member remove itc-0002
     """
-    from vault import members
+    from vault.records import members
 
     with context.registry() as reg:
         change = members.remove(reg, officer)
@@ -67,7 +67,7 @@ def list_(json_: JsonFlag = False) -> None:
     Example:
       handover member list
     """
-    from vault import members
+    from vault.records import members
 
     with context.registry() as reg:
         found = members.list_members(reg)

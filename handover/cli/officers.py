@@ -60,7 +60,7 @@ def add(
     Example:
       handover officer add ias-0042 --name "Asha Mehta" --grade "super time scale"
     """
-    from vault import officers
+    from vault.records import officers
 
     with context.registry() as reg:
         officer = officers.add(reg, service_id, officers.OfficerFields(name, grade, email, phone))
@@ -82,7 +82,7 @@ def edit(
     Example:
       handover officer edit ias-0042 --phone +919978400042
     """
-    from vault import officers
+    from vault.records import officers
 
     with context.registry() as reg:
         officer = officers.edit(reg, service_id, officers.OfficerFields(name, grade, email, phone))
@@ -97,7 +97,7 @@ def list_(json_: JsonFlag = False) -> None:
     Example:
       handover officer list --json
     """
-    from vault import officers
+    from vault.records import officers
 
     with context.registry() as reg:
         found = officers.list_officers(reg)
@@ -117,7 +117,7 @@ def show(
     Example:
       handover officer show ias-0042
     """
-    from vault import officers
+    from vault.records import officers
 
     with context.registry() as reg:
         detail = officers.show(reg, service_id)
@@ -152,7 +152,7 @@ def assign(
     Example:
       handover officer assign ias-0042 collector-ahmedabad --from 2026-01-01
     """
-    from vault import officers
+    from vault.records import officers
 
     with context.registry() as reg:
         result = officers.assign(reg, service_id, post, context.parse_date(start, "--from"))
@@ -180,7 +180,7 @@ def relieve(
     Example:
       handover officer relieve ias-0042 collector-ahmedabad --on 2026-06-30
     """
-    from vault import officers
+    from vault.records import officers
 
     with context.registry() as reg:
         tenure = officers.relieve(reg, service_id, post, context.parse_date(end, "--on"))

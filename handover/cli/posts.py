@@ -70,7 +70,7 @@ def add(
           --level district --district Ahmedabad \\
           --email collector.ahd@gujarat.gov.in --phone +919978400001
     """
-    from vault import posts
+    from vault.records import posts
 
     with context.registry() as reg:
         post = posts.add(
@@ -96,7 +96,7 @@ def edit(
     Example:
       handover post edit collector-ahmedabad --phone +919978400009
     """
-    from vault import posts
+    from vault.records import posts
 
     with context.registry() as reg:
         post = posts.edit(
@@ -119,7 +119,7 @@ def list_(
       handover post list --district Ahmedabad
       handover post list --vacant --json
     """
-    from vault import posts
+    from vault.records import posts
 
     with context.registry() as reg:
         found = posts.list_posts(
@@ -141,7 +141,7 @@ def show(
     Example:
       handover post show collector-ahmedabad --json
     """
-    from vault import posts
+    from vault.records import posts
 
     with context.registry() as reg:
         detail = posts.show(reg, slug)

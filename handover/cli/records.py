@@ -43,7 +43,7 @@ def export(
       handover export --district Ahmedabad -o ahmedabad.csv
       handover export --public --format json -o official-handles.json
     """
-    from vault import export as core
+    from vault.exchange import export as core
 
     columns = core.PUBLIC_COLUMNS if public else core.FULL_COLUMNS
     with context.registry() as reg:
@@ -78,7 +78,7 @@ def backup(
     Example:
       handover backup -o registry-2026-11-28.backup
     """
-    from vault import backup as core
+    from vault.exchange import backup as core
 
     with context.registry() as reg:
         made, data = core.make(reg)
@@ -109,7 +109,7 @@ def restore(
     Example:
       HANDOVER_REGISTRY=./restored.db handover restore registry-2026-11-28.backup
     """
-    from vault import backup as core
+    from vault.exchange import backup as core
 
     data = context.read_file(backup_file)
     done = core.restore(

@@ -56,7 +56,7 @@ def init(
       HANDOVER_REGISTRY=./district.db HANDOVER_PASSPHRASE_FILE=./pw handover init
       handover --registry postgresql+psycopg://handover@/revenue init --shared
     """
-    from vault import bootstrap
+    from vault.records import bootstrap
 
     handle = None
     if recovery_code_file is not None:

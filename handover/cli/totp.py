@@ -32,7 +32,7 @@ def totp(
       handover totp x:@CollectorAhd
       handover totp x:@CollectorAhd --at 59
     """
-    from vault import credentials
+    from vault.records import credentials
 
     with context.registry() as reg:
         code, remaining, when = credentials.totp_code(reg, ref, at)

@@ -48,9 +48,9 @@ def import_(
     Example:
       handover transfers import order-GAD-2026-114.csv
     """
-    from handover.cli.imports import _run
+    from handover.cli.imports import run_import
 
-    _run("transfers", path, dry_run, json_)
+    run_import("transfers", path, dry_run, json_)
 
 
 @app.command("status")
@@ -67,7 +67,7 @@ def status(
       handover transfers status
       handover transfers status --order GAD/2026/114 --format csv
     """
-    from vault import transfers
+    from vault.records import transfers
 
     with context.registry() as reg:
         lines = transfers.list_status(reg, order)

@@ -8,7 +8,7 @@ import uuid
 import sqlalchemy as sa
 
 from tests.conftest import Cli, engine_for
-from vault import bulk, schema
+from vault.store import bulk, schema
 
 
 def test_bulk_and_orm_inserts_read_back_the_same(cli: Cli) -> None:

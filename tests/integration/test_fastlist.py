@@ -11,8 +11,9 @@ import sqlalchemy as sa
 
 from bench import dataset
 from tests.conftest import Cli, engine_for
-from vault import accounts, fastlist, storage
-from vault.location import resolve
+from vault.records import accounts
+from vault.store import fastlist, storage
+from vault.store.location import resolve
 
 FILTERS = [
     {},
@@ -72,7 +73,7 @@ def test_the_fast_path_stands_aside(tmp_path: Path, cli: Cli) -> None:
     older = tmp_path / "older.db"
     engine = engine_for(str(older))
     with engine.begin() as conn:
-        from vault import migrations
+        from vault.store import migrations
 
         migrations.upgrade(conn, "0003")
     engine.dispose()

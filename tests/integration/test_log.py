@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import BACKEND, Cli, engine_for
-from vault import events
+from vault.store import journal as events
 
 
 def tamper(cli: Cli, *statements: str) -> None:

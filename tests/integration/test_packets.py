@@ -122,7 +122,7 @@ def _resign(pair: Pair, data: bytes) -> bytes:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from handover.packet import NAMESPACE, Packet
-    from vault import sshsig
+    from vault.crypto import sshsig
 
     packet = Packet.from_bytes(data)
     pem = Ed25519PrivateKey.generate().private_bytes(
@@ -200,9 +200,11 @@ def test_header_and_manifest_disagreeing(pair: Pair, tmp_path: Path) -> None:
 
     from handover.packet import NAMESPACE, Packet
     from tests.conftest import PASSPHRASE
-    from vault import identity, location, sshsig, storage
-    from vault.events import canonical
-    from vault.keys import Unlocker
+    from vault.canonical import canonical
+    from vault.crypto import identities as identity
+    from vault.crypto import sshsig
+    from vault.crypto.unlock import Unlocker
+    from vault.store import location, storage
 
     original = Packet.from_bytes(pair.packet().read_bytes())
     (tmp_path / "pp").write_text(PASSPHRASE)

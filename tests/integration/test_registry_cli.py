@@ -292,7 +292,7 @@ def test_unexpected_errors_are_one_line_without_debug(
     from typer.testing import CliRunner
 
     from handover.cli import app
-    from vault import posts
+    from vault.records import posts
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom: secret-ish detail")
@@ -340,7 +340,7 @@ def test_sqlite_is_opened_with_wal_and_foreign_keys(seeded: Cli) -> None:
     conn = sqlite3.connect(seeded.location)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     conn.close()
-    from vault import location, storage
+    from vault.store import location, storage
 
     reg = storage.open_registry(location.resolve(seeded.location), actor="t", clock=lambda: None)  # type: ignore[arg-type,return-value]
     with reg.read() as c:

@@ -277,7 +277,7 @@ def test_totp_with_sha512_and_80_bit_seed(seeded: Cli) -> None:
         input="otpauth://totp/Y?secret=JBSWY3DPEHPK3PXP&algorithm=SHA512&digits=6\n",
     )
     out = seeded.json("totp", "x:@CollectorAhd", "--at", "1111111111")
-    from vault.totp import TotpSeed
+    from vault.crypto.totp import TotpSeed
 
     assert out["code"] == TotpSeed("JBSWY3DPEHPK3PXP", "SHA512", 6, 30).code(1111111111)[0]
     assert out["valid_for"] == 30 - 1111111111 % 30

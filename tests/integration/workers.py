@@ -19,8 +19,10 @@ from pathlib import Path
 
 
 def write(location: str, passphrase: str, worker: str, seconds: str, out: str) -> None:
-    from vault import accounts, credentials, keys, storage
-    from vault.location import resolve
+    from vault.crypto import unlock as keys
+    from vault.records import accounts, credentials
+    from vault.store import storage
+    from vault.store.location import resolve
 
     registry = storage.open_registry(
         resolve(location),

@@ -17,9 +17,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from handover import card, claim, packet
-from vault import sshsig
-from vault.events import canonical
-from vault.signed import SignedDocument
+from vault.canonical import canonical
+from vault.crypto import sshsig
+from vault.crypto.signed import SignedDocument
 
 HERE = Path(__file__).parent
 CREATED = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)

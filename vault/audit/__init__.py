@@ -11,12 +11,13 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from vault.audit import snapshot
 from vault.audit.model import Finding, Report, Rule, Severity
 from vault.audit.rules import RULES
 from vault.model import parse_level
 
 if TYPE_CHECKING:
-    from vault.storage import Registry
+    from vault.store.storage import Registry
 
 __all__ = ["RULES", "Filters", "Finding", "Report", "Rule", "Severity", "run"]
 
@@ -60,8 +61,6 @@ def _rollup(findings: list[Finding]) -> list[dict[str, Any]]:
 
 
 def run(registry: Registry, filters: Filters = Filters(), *, with_secrets: bool = True) -> Report:
-    from vault.audit import snapshot
-
     if filters.level:
         filters = Filters(parse_level(filters.level).value, filters.district, filters.post)
     with registry.read() as conn:

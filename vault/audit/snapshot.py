@@ -15,11 +15,17 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from vault import contacts, events, schema, settings, transfers
-from vault.contacts import OfficialContacts
+from vault.crypto.seal import key_id_of
+from vault.crypto.unlock import unlock, unlocker_of
+from vault.errors import AccessError
+from vault.log import checkpoints
+from vault.log.verify import Verification, verify_chain
+from vault.records import contacts, transfers
+from vault.records.contacts import OfficialContacts
+from vault.store import schema, settings
 
 if TYPE_CHECKING:
-    from vault.storage import Registry
+    from vault.store.storage import Registry
 
 ACCOUNT_COLUMNS = (
     "id", "platform", "handle", "post_id", "officer_id", "kind", "disclaimer", "login_email",
@@ -46,7 +52,7 @@ class Snapshot:
     groups: Sequence[Any]
     admins: dict[uuid.UUID, list[uuid.UUID]]
     custody: dict[uuid.UUID, list[Any]]
-    log: events.Verification
+    log: Verification
     passwords: dict[uuid.UUID, str] | None
     transfers: list[Any]
     official_accounts: list[Any] = field(default_factory=list)
@@ -77,8 +83,6 @@ def _raw(*columns: Any) -> sa.Select[Any]:
 
 
 def load(conn: sa.Connection, registry: Registry, *, with_secrets: bool) -> Snapshot:
-    from vault import checkpoints
-
     now = registry.clock()
     posts = {r.id: r for r in conn.execute(_raw(*schema.posts.c)).all()}
     officers = {r.id: r for r in conn.execute(_raw(*schema.officers.c)).all()}
@@ -112,7 +116,7 @@ def load(conn: sa.Connection, registry: Registry, *, with_secrets: bool) -> Snap
     custody: dict[uuid.UUID, list[Any]] = defaultdict(list)
     for row in conn.execute(_raw(*schema.custody.c)).all():
         custody[row.post_id].append(row)
-    log = events.verify_chain(conn, checkpoints.gather(conn, []))
+    log = verify_chain(conn, checkpoints.gather(conn, []))
     passwords = _passwords(conn, registry) if with_secrets else None
     lines = list(transfers.status(conn, now.astimezone().date()))
     snap = Snapshot(
@@ -141,14 +145,10 @@ def load(conn: sa.Connection, registry: Registry, *, with_secrets: bool) -> Snap
 
 def _passwords(conn: sa.Connection, registry: Registry) -> dict[uuid.UUID, str]:
     """Every sealed password, opened in bulk: one unlock, one AES-GCM open per password."""
-    from vault import keys
-    from vault.errors import AccessError
-    from vault.seal import key_id_of
-
     a = schema.accounts
     opened = {}
     sealers: dict[uuid.UUID, Any] = {}
-    assert registry.unlocker is not None  # noqa: S101 - the CLI always gives one
+    unlocker = unlocker_of(registry)
     for raw_id, blob in conn.execute(
         _raw(a.c.id, a.c.password_sealed).where(a.c.password_sealed.is_not(None))
     ):
@@ -156,9 +156,7 @@ def _passwords(conn: sa.Connection, registry: Registry) -> dict[uuid.UUID, str]:
         key_id = key_id_of(blob)
         if key_id not in sealers:
             try:
-                sealers[key_id] = registry.unlocker.sealer(
-                    keys.unlock(conn, registry.unlocker, key_id)
-                )
+                sealers[key_id] = unlocker.sealer(unlock(conn, unlocker, key_id))
             except AccessError:
                 sealers[key_id] = None  # a post this user does not hold, on a shared registry
         sealer = sealers[key_id]

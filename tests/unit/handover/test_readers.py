@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from handover import card, claim, packet
 from tests.vectors import generate as g
-from vault import sshsig, totp
+from vault.crypto import sshsig, totp
 from vault.errors import InvalidInputError, SignatureError
 
 READERS: dict[str, tuple[Callable[[bytes], Any], type[Exception]]] = {
@@ -65,7 +65,7 @@ def test_arbitrary_bytes(kind: str, data: bytes) -> None:
     tail=st.binary(max_size=200),
 )
 def test_plausible_structure(kind: str, prefix: bytes, body: Any, tail: bytes) -> None:
-    from vault.events import canonical
+    from vault.canonical import canonical
 
     try:
         line = canonical(body)

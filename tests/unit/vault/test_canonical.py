@@ -8,7 +8,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vault.events import _plain_json, canonical
+from vault.canonical import _plain_json, canonical
 
 KEYS = st.text(alphabet=st.characters(max_codepoint=127), max_size=8)
 LEAVES = (

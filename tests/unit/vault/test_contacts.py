@@ -4,8 +4,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vault.contacts import OfficialContacts, normalise_domain, normalise_email, normalise_phone
 from vault.errors import InvalidInputError
+from vault.records.contacts import (
+    OfficialContacts,
+    normalise_domain,
+    normalise_email,
+    normalise_phone,
+)
 
 OFFICIAL = OfficialContacts(frozenset({"gujarat.gov.in", "nic.in"}), frozenset({"+919978400001"}))
 

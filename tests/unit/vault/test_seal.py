@@ -4,8 +4,8 @@ import uuid
 
 import pytest
 
+from vault.crypto.seal import DataKey, Sealer, key_id_of
 from vault.errors import SealError
-from vault.seal import DataKey, Sealer, key_id_of
 
 ROW_A, ROW_B = uuid.uuid4(), uuid.uuid4()
 
@@ -65,7 +65,7 @@ def test_key_bytes_never_in_repr() -> None:
 
 
 def test_the_cached_associated_data_is_the_specified_one() -> None:
-    from vault.seal import associated_data
+    from vault.crypto.seal import associated_data
 
     sealer = Sealer(DataKey.generate())
     for row in (ROW_A, ROW_B, uuid.UUID(int=0)):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from vault import totp
+from vault.crypto import totp
 from vault.errors import InvalidInputError
 
 SEEDS = {

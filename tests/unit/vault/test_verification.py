@@ -4,9 +4,9 @@ import itertools
 
 import pytest
 
-from vault import verification
 from vault.errors import TransitionError
 from vault.model import Status
+from vault.records import verification
 
 LEGAL = {
     ("unverified", "applied"),

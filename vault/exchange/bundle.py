@@ -1,0 +1,300 @@
+"""A post's whole record as plain data: what a handover packet carries, and how it is taken in.
+
+:func:`export_post` gathers the post, its tenures, every account with contacts, verification
+history, accepted overrides and opened secrets, and the groups the post administers.
+:func:`import_post` writes such a bundle into another registry inside the caller's transaction:
+secrets are sealed again under the receiving registry's key, and an account that already belongs
+to a different post there is refused (the whole import with it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from vault.errors import ConflictError, InvalidInputError
+from vault.model import AccountRef, Level, parse_platform
+from vault.records import accounts, groups, posts
+from vault.records.credentials import secrets_of
+from vault.records.sealing import COLUMNS, seal_value
+from vault.store import schema
+
+if TYPE_CHECKING:
+    from vault.store.storage import Registry, Tx
+
+ACCOUNT_FIELDS = ("platform", "handle", *accounts.DESCRIPTIVE)
+SECRET_KINDS = tuple(COLUMNS)
+
+
+def _iso(value: dt.datetime | dt.date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def export_post(conn: sa.Connection, registry: Registry, post_slug: str) -> dict[str, Any]:
+    post = posts.row_by_slug(conn, post_slug)
+    a = schema.accounts
+    rows = conn.execute(
+        sa.select(a).where(a.c.post_id == post.id).order_by(a.c.platform, a.c.handle_key)
+    )
+    out_accounts = []
+    for row in rows:
+        secrets = secrets_of(conn, registry, row)
+        seed = None
+        if secrets.totp is not None:
+            seed = {k: v for k, v in secrets.totp.items() if k != "uri"}
+        out_accounts.append(
+            {
+                **{f: getattr(row, f) for f in ACCOUNT_FIELDS},
+                "verification_date": _iso(row.verification_date),
+                "history": [{**h.to_dict()} for h in accounts.history_of(conn, row.id)],
+                "overrides": [o.to_dict() for o in accounts.overrides_of(conn, row.id)],
+                "secrets": {
+                    "password": secrets.password,
+                    "totp": seed,
+                    "recovery_codes": secrets.recovery_codes,
+                    "notes": secrets.notes,
+                },
+                "changed": {
+                    f"{k}_changed_at": _iso(getattr(row, f"{k}_changed_at")) for k in SECRET_KINDS
+                },
+            }
+        )
+    g, ga = schema.groups, schema.group_admins
+    group_ids = [
+        r for r in conn.execute(sa.select(ga.c.group_id).where(ga.c.post_id == post.id)).scalars()
+    ]
+    out_groups = [
+        groups.to_group(r, admins).to_dict()
+        for r in conn.execute(sa.select(g).where(g.c.id.in_(group_ids)).order_by(g.c.slug))
+        for admins in [groups.admins_of(conn, r.id)]
+    ]
+    for group in out_groups:
+        group.pop("id")
+    return {
+        "post": {
+            "slug": post.slug,
+            "title": post.title,
+            "department": post.department,
+            "level": post.level,
+            "district": post.district,
+            "email": post.email,
+            "phone": post.phone,
+        },
+        "tenures": [t.to_dict() for t in posts.tenures_of(conn, post.id)],
+        "accounts": out_accounts,
+        "groups": out_groups,
+    }
+
+
+def _date(value: str | None) -> dt.date | None:
+    return None if value is None else dt.date.fromisoformat(value)
+
+
+def _datetime(value: str | None) -> dt.datetime | None:
+    return None if value is None else dt.datetime.fromisoformat(value)
+
+
+def _ensure_post(tx: Tx, data: dict[str, Any]) -> Any:
+    t = schema.posts
+    slug = data["slug"]
+    Level(data["level"])
+    values = {
+        k: data.get(k) for k in ("title", "department", "level", "district", "email", "phone")
+    }
+    row = tx.conn.execute(sa.select(t).where(t.c.slug == slug)).first()
+    if row is None:
+        post_id = uuid.uuid4()
+        tx.conn.execute(
+            t.insert().values(id=post_id, slug=slug, created_at=tx.now, updated_at=tx.now, **values)
+        )
+        tx.log("post.add", "post", post_id, slug, source="handover packet")
+    else:
+        changed = {k: v for k, v in values.items() if getattr(row, k) != v}
+        if changed:
+            tx.conn.execute(t.update().where(t.c.id == row.id).values(updated_at=tx.now, **changed))
+            tx.log("post.edit", "post", row.id, slug, source="handover packet", **changed)
+    return posts.row_by_slug(tx.conn, slug)
+
+
+def _account_values(data: dict[str, Any]) -> dict[str, Any]:
+    values = {f: data.get(f) for f in ACCOUNT_FIELDS if f not in ("platform", "handle")}
+    values["verification_date"] = _date(data.get("verification_date"))
+    for key, stamp in data.get("changed", {}).items():
+        values[key] = _datetime(stamp)
+    return values
+
+
+def import_post(tx: Tx, bundle: dict[str, Any], *, source: str) -> dict[str, Any]:
+    """Write ``bundle`` into the registry of ``tx``; return counts of what was added or updated.
+
+    An account of the bundle that exists here under another post is a conflict: importing it
+    would silently move an account between posts.
+    """
+    try:
+        post = _ensure_post(tx, bundle["post"])
+        wanted = [
+            (AccountRef(parse_platform(a["platform"]), a["handle"]), a) for a in bundle["accounts"]
+        ]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidInputError(f"the handover data is malformed ({type(exc).__name__})") from None
+    a = schema.accounts
+    added = updated = 0
+    for ref, data in wanted:
+        existing = tx.conn.execute(
+            sa.select(a).where(a.c.platform == ref.platform.value, a.c.handle_key == ref.key)
+        ).first()
+        if existing is not None and existing.post_id not in (None, post.id):
+            owner = tx.conn.execute(
+                sa.select(schema.posts.c.slug).where(schema.posts.c.id == existing.post_id)
+            ).scalar()
+            raise ConflictError(
+                f"account {ref} already belongs to post {owner} in this "
+                "registry; nothing was claimed"
+            )
+        values = _account_values(data)
+        if existing is None:
+            account_id = uuid.uuid4()
+            tx.conn.execute(
+                a.insert().values(
+                    id=account_id,
+                    platform=ref.platform.value,
+                    handle=ref.handle,
+                    handle_key=ref.key,
+                    post_id=post.id,
+                    officer_id=None,
+                    created_at=tx.now,
+                    updated_at=tx.now,
+                    **values,
+                )
+            )
+            added += 1
+        else:
+            account_id = existing.id
+            tx.conn.execute(
+                a.update()
+                .where(a.c.id == account_id)
+                .values(post_id=post.id, updated_at=tx.now, **values)
+            )
+            updated += 1
+        _merge_history(tx, account_id, data.get("history", []))
+        _merge_overrides(tx, account_id, data.get("overrides", []))
+        _seal_secrets(tx, account_id, data.get("secrets", {}))
+        tx.log(
+            "account.import",
+            "account",
+            account_id,
+            str(ref),
+            source=source,
+            verification=values["verification"],
+        )
+    joined = 0
+    for group in bundle.get("groups", []):
+        joined += _ensure_group_admin(tx, group, post)
+    return {
+        "post": post.slug,
+        "accounts_added": added,
+        "accounts_updated": updated,
+        "groups": joined,
+    }
+
+
+def _merge_history(tx: Tx, account_id: uuid.UUID, history: list[dict[str, Any]]) -> None:
+    h = schema.verification_history
+    seen = {
+        (r.to_status, r.on_date, r.recorded_at)
+        for r in tx.conn.execute(
+            sa.select(h.c.to_status, h.c.on_date, h.c.recorded_at).where(
+                h.c.account_id == account_id
+            )
+        )
+    }
+    for entry in history:
+        key = (entry["to_status"], _date(entry["on_date"]), _datetime(entry["recorded_at"]))
+        if key in seen:
+            continue
+        tx.conn.execute(
+            h.insert().values(
+                id=uuid.uuid4(),
+                account_id=account_id,
+                from_status=entry.get("from_status"),
+                to_status=key[0],
+                on_date=key[1],
+                evidence=entry.get("evidence"),
+                recorded_at=key[2],
+                recorded_by=entry["recorded_by"],
+            )
+        )
+
+
+def _merge_overrides(tx: Tx, account_id: uuid.UUID, overrides: list[dict[str, Any]]) -> None:
+    o = schema.contact_overrides
+    seen = {
+        (r.field, r.value)
+        for r in tx.conn.execute(
+            sa.select(o.c.field, o.c.value).where(o.c.account_id == account_id)
+        )
+    }
+    for entry in overrides:
+        if (entry["field"], entry["value"]) in seen:
+            continue
+        tx.conn.execute(
+            o.insert().values(
+                id=uuid.uuid4(),
+                account_id=account_id,
+                field=entry["field"],
+                value=entry["value"],
+                reason=entry["reason"],
+                recorded_at=_datetime(entry["recorded_at"]),
+                recorded_by=entry["recorded_by"],
+            )
+        )
+
+
+def _seal_secrets(tx: Tx, account_id: uuid.UUID, secrets: dict[str, Any]) -> None:
+    a = schema.accounts
+    row = tx.conn.execute(sa.select(a).where(a.c.id == account_id)).one()
+    values: dict[str, Any] = {}
+    for kind in SECRET_KINDS:
+        value = secrets.get(kind)
+        if value is None:
+            values[COLUMNS[kind]] = None
+            continue
+        if kind == "totp":
+            text = json.dumps(value, sort_keys=True)
+        elif kind == "recovery_codes":
+            text = json.dumps(value)
+        else:
+            text = str(value)
+        values[COLUMNS[kind]] = seal_value(tx, row, kind, text)
+    tx.conn.execute(a.update().where(a.c.id == account_id).values(**values))
+
+
+def _ensure_group_admin(tx: Tx, group: dict[str, Any], post: Any) -> int:
+    g, ga = schema.groups, schema.group_admins
+    row = tx.conn.execute(sa.select(g).where(g.c.slug == group["slug"])).first()
+    if row is None:
+        groups.add_in(
+            tx,
+            group["slug"],
+            groups.GroupFields(
+                group["name"],
+                group["level"],
+                group["platform"],
+                group.get("district"),
+                group.get("department"),
+            ),
+            [post.slug],
+        )
+        return 1
+    if not tx.conn.execute(
+        sa.select(ga).where(ga.c.group_id == row.id, ga.c.post_id == post.id)
+    ).first():
+        tx.conn.execute(ga.insert().values(group_id=row.id, post_id=post.id))
+        tx.log(
+            "group.admin.add", "group", row.id, row.slug, post=post.slug, source="handover packet"
+        )
+    return 1

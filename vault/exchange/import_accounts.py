@@ -1,0 +1,407 @@
+"""Importing accounts, with their secrets sealed on the way in, in batches of 5,000 rows.
+
+Rows are matched on platform and handle; an unchanged row is skipped, a changed one updated, and a
+secret that did not change is not sealed again. Secrets may come in the accounts file or in a
+separate secrets file (platform, handle and secret columns only), so that the register and the
+passwords can travel by different routes.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from vault.crypto import postkeys, totp
+from vault.exchange.rows import (
+    CONTACT_FIELDS,
+    HANDLE,
+    SECRET_COLUMNS,
+    Progress,
+    RowReader,
+    changed_fields,
+    optional_phone,
+    parse_bool,
+    reject_if_errors,
+)
+from vault.model import (
+    AccountKind,
+    Status,
+    handle_key,
+    parse_date,
+    parse_kind,
+    parse_platform,
+    parse_status,
+    parse_twofa,
+)
+from vault.records import accounts, contacts
+from vault.records.sealing import COLUMNS as SEALED
+from vault.records.sealing import open_value
+from vault.store import bulk, schema
+from vault.store.settings import read
+
+if TYPE_CHECKING:
+    from vault.store.storage import Tx
+
+
+def _secret_rows(reader: RowReader, text: str) -> dict[tuple[str, str], dict[str, str]]:
+    """A separate secrets file: platform, handle and any of the secret columns."""
+    found: dict[tuple[str, str], dict[str, str]] = {}
+    secrets_reader = RowReader(reader.name + " (secrets)", "accounts")
+    for number, row in secrets_reader.rows(text):
+        platform = secrets_reader.value(number, "platform", parse_platform, row["platform"])
+        if platform is not None:
+            found[(platform.value, handle_key(row["handle"]))] = {
+                k: row[k] for k in SECRET_COLUMNS if row.get(k)
+            }
+        extra = set(row) - {"platform", "handle", *SECRET_COLUMNS}
+        if extra:
+            secrets_reader.error(
+                number,
+                sorted(extra)[0],
+                "only platform, handle and secret columns belong in the secrets file",
+            )
+    reader.errors.extend(secrets_reader.errors)
+    return found
+
+
+ACCOUNT_FIELDS = ("post_id", "officer_id", *accounts.DESCRIPTIVE, "verification_date")
+
+
+def import_accounts(
+    tx: Tx,
+    reader: RowReader,
+    text: str,
+    secrets_text: str | None,
+    dry: bool,
+    progress: Progress | None,
+) -> tuple[int, int, int, int, int]:
+    """Validate and write accounts in one pass, in batches.
+
+    Rows are written as soon as a batch of them is validated, so memory stays flat at 100,000
+    rows; the first error stops the writing (validation goes on, to report every error) and the
+    transaction, which rolls back on the error raised at the end, leaves nothing imported.
+    """
+    writer = AccountWriter(tx, dry, progress)
+    region = read(tx.conn, "default_region")
+    official = contacts.load_official(tx.conn)
+    phone = optional_phone(region)
+    posts = {
+        r.slug: r.id for r in tx.conn.execute(sa.select(schema.posts.c.slug, schema.posts.c.id))
+    }
+    officer_ids = {
+        r.service_id: r.id
+        for r in tx.conn.execute(sa.select(schema.officers.c.service_id, schema.officers.c.id))
+    }
+    extra = _secret_rows(reader, secrets_text) if secrets_text is not None else {}
+    seen: dict[tuple[str, str], int] = {}
+    value = reader.value
+    rows = 0
+    for number, row in reader.rows(text):
+        rows += 1
+        get = row.get
+        platform = value(number, "platform", parse_platform, row["platform"])
+        handle = row["handle"]
+        key: tuple[str, str] | None = None
+        if not HANDLE.match(handle):
+            reader.error(number, "handle", "a handle is 1-200 characters, no spaces or ':'")
+        elif platform is not None:
+            key = (platform.value, handle_key(handle))
+            if key in seen:
+                reader.error(
+                    number, "handle", f"{platform.value}:{handle} is a duplicate of row {seen[key]}"
+                )
+                continue
+            seen[key] = number
+        kind = value(number, "kind", parse_kind, get("kind") or "official")
+        values: dict[str, Any] = {
+            "url": get("url") or None,
+            "post_id": None,
+            "officer_id": None,
+            "kind": kind.value if kind else None,
+            "disclaimer": None,
+        }
+        for name in ("login_email", "recovery_email"):
+            raw = get(name)
+            values[name] = value(number, name, contacts.normalise_email, raw) if raw else None
+        for name in ("login_phone", "recovery_phone", "twofa_phone"):
+            raw = get(name)
+            values[name] = value(number, name, phone, raw) if raw else None
+        values["twofa_holder"] = get("twofa_holder") or None
+        twofa = value(
+            number,
+            "twofa",
+            parse_twofa,
+            get("twofa")
+            or ("sms" if values["twofa_phone"] else "totp" if get("totp") else "unknown"),
+        )
+        values["twofa_method"] = twofa.value if twofa else None
+        status = value(number, "verification", parse_status, get("verification") or "unverified")
+        values["verification"] = status.value if status else None
+        raw = get("verification_date")
+        values["verification_date"] = (
+            value(number, "verification_date", lambda v: parse_date(v, "verification_date"), raw)
+            if raw
+            else None
+        )
+        if get("post"):
+            values["post_id"] = posts.get(row["post"].strip().lower())
+            if values["post_id"] is None:
+                reader.error(number, "post", f"no post {row['post']!r} in the registry")
+        if get("officer"):
+            values["officer_id"] = officer_ids.get(row["officer"].strip().lower())
+            if values["officer_id"] is None:
+                reader.error(number, "officer", f"no officer {row['officer']!r} in the registry")
+        if kind is AccountKind.PERSONAL:
+            values["disclaimer"] = value(
+                number, "disclaimer", parse_bool, get("disclaimer") or "no"
+            )
+            if not get("officer"):
+                reader.error(number, "officer", "a personal account needs its officer")
+        elif get("disclaimer"):
+            reader.error(number, "disclaimer", "the disclaimer is for personal accounts")
+        reason = get("allow_personal") or None
+        previous = writer.existing.get(key) if key else None
+        if kind is AccountKind.OFFICIAL and not reason:
+            for name in CONTACT_FIELDS:
+                contact = values[name]
+                if (
+                    contact
+                    and not official.is_official(contact)
+                    and not (
+                        previous is not None and (previous.id, name, contact) in writer.overrides
+                    )
+                ):
+                    reader.error(
+                        number,
+                        name,
+                        f"{official.why_not(contact)}; official accounts "
+                        "must use the post's official contacts (or give a reason in "
+                        "allow_personal)",
+                    )
+        secrets = {k: row[k] for k in SECRET_COLUMNS if get(k)}
+        if key is not None:
+            secrets.update(extra.pop(key, {}))
+        if "totp" in secrets:
+            seed = value(number, "totp", totp.parse, secrets["totp"])
+            if seed is not None:
+                secrets["totp"] = seed.to_json()
+        if "recovery_codes" in secrets:
+            secrets["recovery_codes"] = json.dumps(
+                [c for c in secrets["recovery_codes"].replace(";", " ").split() if c]
+            )
+        if key is not None and not reader.errors:
+            writer.add(values, secrets, key, handle, reason, official, previous)
+        if progress and rows % 5000 == 0:
+            progress(5000)
+    for platform_name, handle_name in extra:
+        reader.error(
+            0,
+            "handle",
+            f"the secrets file names {platform_name}:{handle_name} which "
+            "is not in the accounts file",
+        )
+    reject_if_errors(reader)
+    if progress:
+        progress(rows % 5000)
+    writer.flush()
+    return rows, writer.added, writer.updated, rows - writer.added - writer.updated, writer.secrets
+
+
+ACCOUNT_INSERT = (
+    "id", "platform", "handle", "handle_key", "url", "post_id", "officer_id", "kind",
+    "disclaimer", "login_email", "login_phone", "recovery_email", "recovery_phone",
+    "twofa_method", "twofa_phone", "twofa_holder", "verification", "verification_date",
+    "password_sealed", "password_changed_at", "totp_sealed", "totp_changed_at",
+    "recovery_codes_sealed", "recovery_codes_changed_at", "notes_sealed", "notes_changed_at",
+    "created_at", "updated_at",
+)  # fmt: skip
+HISTORY_INSERT = (
+    "id",
+    "account_id",
+    "from_status",
+    "to_status",
+    "on_date",
+    "evidence",
+    "recorded_at",
+    "recorded_by",
+)
+BATCH = 5000
+
+
+class AccountWriter:
+    """Turns validated rows into batched inserts and updates, sealing secrets on the way."""
+
+    def __init__(self, tx: Tx, dry: bool, progress: Progress | None) -> None:
+        self.tx, self.dry, self.progress = tx, dry, progress
+        a = schema.accounts
+        self.existing = {(r.platform, r.handle_key): r for r in tx.conn.execute(sa.select(a))}
+        self.overrides = {
+            (r.account_id, r.field, r.value)
+            for r in tx.conn.execute(sa.select(schema.contact_overrides))
+        }
+        self.per_post = postkeys.per_post(tx.conn)
+        self.sealers: dict[Any, Any] = {}
+        self.today = tx.now.astimezone().date()
+        self.inserts: list[tuple[Any, ...]] = []
+        self.history: list[tuple[Any, ...]] = []
+        self.updates: list[dict[str, Any]] = []
+        self.new_overrides: list[dict[str, Any]] = []
+        self.added = self.updated = self.secrets = 0
+
+    def sealer(self, post_id: Any) -> Any:
+        """One sealer per key: the registry's, or each post's on a shared registry."""
+        scope = post_id if self.per_post else None
+        if scope not in self.sealers:
+            self.sealers[scope] = postkeys.sealer_for(self.tx, scope)
+        return self.sealers[scope]
+
+    def _seal(
+        self, previous: Any, account_id: Any, post_id: Any, secrets: dict[str, str]
+    ) -> dict[str, Any]:
+        sealed: dict[str, Any] = {}
+        for kind_name, plain in secrets.items():
+            column = SEALED[kind_name]
+            if (
+                previous is not None
+                and getattr(previous, column) is not None
+                and previous.post_id == post_id
+                and open_value(self.tx.conn, self.tx.registry, previous, kind_name) == plain
+            ):
+                continue
+            sealed[column] = (
+                None
+                if self.dry
+                else self.sealer(post_id).seal("accounts", column, account_id, plain.encode())
+            )
+            sealed[f"{kind_name}_changed_at"] = self.tx.now
+            self.secrets += 1
+        return sealed
+
+    def add(
+        self,
+        values: dict[str, Any],
+        secrets: dict[str, str],
+        key: tuple[str, str],
+        handle: str,
+        reason: str | None,
+        official: contacts.OfficialContacts,
+        previous: Any,
+    ) -> None:
+        tx = self.tx
+        account_id = previous.id if previous is not None else uuid.uuid4()
+        sealed = self._seal(previous, account_id, values["post_id"], secrets)
+        if reason and values["kind"] == AccountKind.OFFICIAL.value:
+            for name in CONTACT_FIELDS:
+                contact = values[name]
+                if (
+                    contact
+                    and not official.is_official(contact)
+                    and (account_id, name, contact) not in self.overrides
+                ):
+                    self.new_overrides.append(
+                        {
+                            "id": uuid.uuid4(),
+                            "account_id": account_id,
+                            "field": name,
+                            "value": contact,
+                            "reason": reason,
+                            "recorded_at": tx.now,
+                            "recorded_by": tx.actor,
+                        }
+                    )
+        if previous is None:
+            if (
+                values["verification_date"] is None
+                and values["verification"] != Status.UNVERIFIED.value
+            ):
+                values["verification_date"] = self.today
+            self.added += 1
+            row = {
+                "id": account_id,
+                "platform": key[0],
+                "handle": handle,
+                "handle_key": key[1],
+                "created_at": tx.now,
+                "updated_at": tx.now,
+                **values,
+                **sealed,
+            }
+            self.inserts.append(tuple(row.get(c) for c in ACCOUNT_INSERT))
+            self.history.append(
+                (
+                    uuid.uuid4(),
+                    account_id,
+                    None,
+                    values["verification"],
+                    values["verification_date"] or self.today,
+                    "imported",
+                    tx.now,
+                    tx.actor,
+                )
+            )
+        else:
+            if values["verification_date"] is None:
+                values["verification_date"] = previous.verification_date
+            changed = changed_fields(previous, values)
+            if "verification" in changed:
+                self.history.append(
+                    (
+                        uuid.uuid4(),
+                        account_id,
+                        previous.verification,
+                        values["verification"],
+                        values["verification_date"] or self.today,
+                        "imported",
+                        tx.now,
+                        tx.actor,
+                    )
+                )
+            if changed or sealed:
+                self.updated += 1
+                self.updates.append(
+                    {
+                        "_id": account_id,
+                        **{f: getattr(previous, f) for f in _UPDATED},
+                        **values,
+                        **sealed,
+                        "updated_at": tx.now,
+                    }
+                )
+        if len(self.inserts) + len(self.updates) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.dry:
+            tx, a = self.tx, schema.accounts
+            if self.inserts:
+                bulk.insert_many(tx.conn, a, ACCOUNT_INSERT, self.inserts)
+            if self.updates:
+                tx.conn.execute(
+                    a.update()
+                    .where(a.c.id == sa.bindparam("_id"))
+                    .values({c: sa.bindparam(c) for c in (*_UPDATED, "updated_at")}),
+                    self.updates,
+                )
+            if self.history:
+                bulk.insert_many(tx.conn, schema.verification_history, HISTORY_INSERT, self.history)
+            if self.new_overrides:
+                tx.conn.execute(schema.contact_overrides.insert(), self.new_overrides)
+        if self.progress:
+            self.progress(len(self.inserts) + len(self.updates))
+        self.inserts, self.history, self.updates, self.new_overrides = [], [], [], []
+
+
+_UPDATED = (
+    *ACCOUNT_FIELDS,
+    "password_sealed",
+    "password_changed_at",
+    "totp_sealed",
+    "totp_changed_at",
+    "recovery_codes_sealed",
+    "recovery_codes_changed_at",
+    "notes_sealed",
+    "notes_changed_at",
+)

@@ -1,0 +1,226 @@
+"""The parts every CSV import shares: the columns of each kind, a reader that collects every error
+against its file, row and column, and bulk writing of the validated rows.
+
+A spreadsheet with an error imports nothing; so readers validate every row first, the importers
+raise :class:`ImportRejected` with every error at once, and only then write, in bulk.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from vault.errors import InvalidInputError, VaultError
+from vault.model import ContactField, Record, slug
+from vault.records import contacts
+from vault.store import bulk
+
+if TYPE_CHECKING:
+    from vault.store.storage import Tx
+
+Progress = Callable[[int], None]
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "posts": ("slug", "title", "level", "district", "department", "email", "phone"),
+    "officers": ("service_id", "name", "grade", "email", "phone", "post", "from"),
+    "accounts": (
+        "platform", "handle", "url", "post", "kind", "officer", "disclaimer", "login_email",
+        "login_phone", "recovery_email", "recovery_phone", "twofa", "twofa_phone",
+        "twofa_holder", "verification", "verification_date", "evidence", "allow_personal",
+        "password", "totp", "recovery_codes", "notes",
+    ),
+    "groups": ("slug", "name", "level", "district", "department", "platform", "admins"),
+    "transfers": ("order_no", "order_date", "officer", "from_post", "to_post",
+                  "effective_date"),
+}  # fmt: skip
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "posts": ("slug", "title", "level"),
+    "officers": ("service_id", "name"),
+    "accounts": ("platform", "handle"),
+    "groups": ("slug", "name", "level"),
+    "transfers": ("order_no", "order_date", "officer", "effective_date"),
+}
+SECRET_COLUMNS = ("password", "totp", "recovery_codes", "notes")
+HANDLE = re.compile(r"^[^\s:]{1,200}$")
+CONTACT_FIELDS = tuple(f.value for f in ContactField)
+MAX_ERRORS_SHOWN = 200
+
+
+@dataclass(frozen=True)
+class RowError(Record):
+    file: str
+    row: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.row}" + (f": {self.column}" if self.column else "")
+        return f"{where}: {self.reason}"
+
+
+class ImportRejected(VaultError):
+    """The file has errors; nothing was imported. ``errors`` lists every one."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(f"{len(errors)} error(s) in {errors[0].file}; nothing was imported")
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Summary(Record):
+    kind: str
+    file: str
+    rows: int
+    added: int
+    updated: int
+    unchanged: int
+    secrets: int
+    dry_run: bool
+
+
+def template(kind: str) -> str:
+    if kind not in COLUMNS:
+        raise InvalidInputError(f"unknown kind {kind!r}: choose {', '.join(COLUMNS)}")
+    return ",".join(COLUMNS[kind]) + "\n"
+
+
+@dataclass
+class RowReader:
+    """The rows of one CSV file, with errors collected against row and column."""
+
+    name: str
+    kind: str
+    errors: list[RowError] = field(default_factory=list)
+    seen: dict[str, int] = field(default_factory=dict)
+
+    def error(self, row: int, column: str, reason: str) -> None:
+        self.errors.append(RowError(self.name, row, column, reason))
+
+    def rows(self, text: str) -> Iterator[tuple[int, dict[str, str]]]:
+        reader = csv.reader(io.StringIO(text))
+        try:
+            header = [h.strip().lower() for h in next(reader)]
+        except StopIteration:
+            self.error(1, "", "the file is empty")
+            return
+        known = COLUMNS[self.kind]
+        for column in header:
+            if column not in known:
+                self.error(1, column, f"unknown column; the columns are: {', '.join(known)}")
+        for column in REQUIRED[self.kind]:
+            if column not in header:
+                self.error(1, column, "required column is missing")
+        if self.errors:
+            return
+        for number, values in enumerate(reader, start=2):
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) != len(header):
+                self.error(number, "", f"has {len(values)} fields, the header has {len(header)}")
+                continue
+            yield number, {h: v.strip() for h, v in zip(header, values, strict=True)}
+
+    def unique(self, number: int, column: str, raw: str, what: str) -> str | None:
+        """The row's identifier (a slug), or ``None`` when it is malformed or repeats an
+        earlier row's; either is recorded as an error."""
+        key: str | None = self.value(number, column, lambda v: slug(v, what), raw)
+        if key is None:
+            return None
+        if key in self.seen:
+            self.error(number, column, f"duplicate of row {self.seen[key]}")
+            return None
+        self.seen[key] = number
+        return key
+
+    def required(self, number: int, column: str, raw: str, reason: str) -> str | None:
+        """``raw``, or ``None`` with ``reason`` recorded when it is empty."""
+        if not raw:
+            self.error(number, column, reason)
+            return None
+        return raw
+
+    def value(self, number: int, column: str, parse: Callable[[str], Any], raw: str) -> Any:
+        """``parse(raw)``, or ``None`` with an error recorded against the cell."""
+        try:
+            return parse(raw)
+        except VaultError as exc:
+            self.error(number, column, exc.message)
+        except ValueError as exc:
+            self.error(number, column, str(exc))
+        return None
+
+
+def read_text_file(path: Path) -> tuple[str, str]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InvalidInputError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInputError(f"{path} is not UTF-8 text (save the sheet as CSV UTF-8)") from None
+    return text, hashlib.sha256(data).hexdigest()
+
+
+def parse_bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("yes", "y", "true", "1"):
+        return True
+    if value in ("no", "n", "false", "0"):
+        return False
+    raise InvalidInputError(f"{raw!r} is not yes or no")
+
+
+def optional_email(raw: str) -> str | None:
+    return contacts.normalise_email(raw) if raw else None
+
+
+def optional_phone(region: str) -> Callable[[str], str | None]:
+    return lambda raw: contacts.normalise_phone(raw, region) if raw else None
+
+
+def reject_if_errors(reader: RowReader) -> None:
+    if reader.errors:
+        raise ImportRejected(reader.errors)
+
+
+def changed_fields(existing: Any, values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if getattr(existing, k) != v}
+
+
+def merged_row(existing: Any, values: dict[str, Any]) -> dict[str, Any]:
+    return {**{k: getattr(existing, k) for k in values}, **values}
+
+
+def write_rows(
+    tx: Tx,
+    table: sa.Table,
+    inserts: list[dict[str, Any]],
+    updates: list[dict[str, Any]],
+    columns: tuple[str, ...],
+    progress: Progress | None,
+) -> None:
+    """One INSERT and one UPDATE statement for the whole file, in chunks for the progress bar."""
+    chunk = 5000
+    for start in range(0, len(inserts), chunk):
+        bulk.insert_dicts(tx.conn, table, inserts[start : start + chunk])
+        if progress:
+            progress(len(inserts[start : start + chunk]))
+    if updates:
+        statement = (
+            table.update()
+            .where(table.c.id == sa.bindparam("_id"))
+            .values({c: sa.bindparam(c) for c in columns if c in updates[0]})
+        )
+        for start in range(0, len(updates), chunk):
+            tx.conn.execute(statement, updates[start : start + chunk])
+            if progress:
+                progress(len(updates[start : start + chunk]))

@@ -1,0 +1,174 @@
+"""IT cell members of a shared registry: officers whose identities open every post's key.
+
+Adding a member wraps every post key (and the registry key) to their age recipient. Removing one
+re-keys everything they could open, so that a key they may have kept opens nothing new, and marks
+those posts' credentials for rotation, since they may have seen them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from vault.crypto import identities, postkeys
+from vault.crypto.keyadmin import rotate_in
+from vault.crypto.slots import add_age_slot, age_recipient, slots_of
+from vault.crypto.unlock import registry_key
+from vault.errors import ConflictError, InvalidInputError, NotFoundError
+from vault.model import Record
+from vault.records import officers
+from vault.records.posts import row_by_slug
+from vault.records.sealing import mark_rotation_due
+from vault.store import schema, settings
+
+if TYPE_CHECKING:
+    from vault.store.storage import Registry, Tx
+
+
+@dataclass(frozen=True)
+class Member(Record):
+    officer: str
+    name: str
+    recipient: str | None
+    added_at: dt.datetime
+    added_by: str
+
+
+@dataclass(frozen=True)
+class Change(Record):
+    member: str
+    posts: int
+    secrets_resealed: int
+    credentials_marked: int
+
+
+def _active(conn: sa.Connection, officer_id: uuid.UUID) -> Any:
+    m = schema.members
+    return conn.execute(
+        sa.select(m).where(m.c.officer_id == officer_id, m.c.removed_at.is_(None))
+    ).first()
+
+
+def _require_shared(conn: sa.Connection) -> None:
+    if not postkeys.per_post(conn):
+        raise InvalidInputError(
+            "members belong to shared registries (handover init --shared); "
+            "this registry has one key for everything"
+        )
+
+
+def add(registry: Registry, service_id: str) -> Change:
+    with registry.write() as tx:
+        _require_shared(tx.conn)
+        officer = officers.row_by_service_id(tx.conn, service_id)
+        current = identities.current(tx.conn, officer.id)
+        if current is None:
+            raise NotFoundError(
+                f"{officer.service_id} has no identity keys: they run "
+                "'handover identity create' first"
+            )
+        if _active(tx.conn, officer.id) is not None:
+            raise ConflictError(f"{officer.service_id} is already a member")
+        tx.conn.execute(
+            schema.members.insert().values(
+                id=uuid.uuid4(),
+                officer_id=officer.id,
+                added_at=tx.now,
+                added_by=tx.actor,
+                removed_at=None,
+            )
+        )
+        posts = 0
+        for post_id in postkeys.posts_with_keys(tx.conn):
+            posts += bool(postkeys.rewrap(tx, post_id))
+        key = registry_key(tx.conn, registry)
+        add_age_slot(tx, key, current.age_recipient, f"member {officer.service_id}")
+        tx.log("member.add", "officer", officer.id, officer.service_id, posts=posts)
+        return Change(officer.service_id, posts, 0, 0)
+
+
+def remove(registry: Registry, service_id: str) -> Change:
+    with registry.write() as tx:
+        _require_shared(tx.conn)
+        officer = officers.row_by_service_id(tx.conn, service_id)
+        member = _active(tx.conn, officer.id)
+        if member is None:
+            raise NotFoundError(f"{officer.service_id} is not a member")
+        m = schema.members
+        tx.conn.execute(m.update().where(m.c.id == member.id).values(removed_at=tx.now))
+        dropped = _recipients_of(tx, officer.id)
+        return _rekey_for_departure(tx, officer, dropped)
+
+
+def _recipients_of(tx: Tx, officer_id: uuid.UUID) -> frozenset[str]:
+    i = schema.identities
+    return frozenset(
+        tx.conn.execute(sa.select(i.c.age_recipient).where(i.c.officer_id == officer_id)).scalars()
+    )
+
+
+def _rekey_for_departure(tx: Tx, officer: Any, dropped: frozenset[str]) -> Change:
+    """Re-key every post (and the registry key) that ``dropped`` could open."""
+    days = settings.read(tx.conn, "rotation_deadline_days")
+    deadline = tx.now + dt.timedelta(days=days)
+    posts = resealed = marked = 0
+    reason = f"IT cell member {officer.service_id} removed"
+    for post_id in postkeys.posts_with_keys(tx.conn):
+        key_id = postkeys.current_key_id(tx.conn, post_id)
+        if key_id is None:
+            continue
+        wrapped_to = {age_recipient(slot) for slot in slots_of(tx.conn, key_id)}
+        if not wrapped_to & dropped:
+            continue
+        posts += 1
+        resealed += postkeys.rekey(tx, post_id, reason)
+        marked += mark_rotation_due(tx, post_id, deadline, reason)
+    key = registry_key(tx.conn, tx.registry)
+    if any(age_recipient(slot) in dropped for slot in slots_of(tx.conn, key.id)):
+        resealed += rotate_in(tx, drop_recipients=dropped).secrets
+    tx.log(
+        "member.remove",
+        "officer",
+        officer.id,
+        officer.service_id,
+        posts=posts,
+        secrets=resealed,
+        credentials_marked=marked,
+    )
+    return Change(officer.service_id, posts, resealed, marked)
+
+
+def list_members(registry: Registry) -> list[Member]:
+    m, o, i = schema.members, schema.officers, schema.identities
+    with registry.read() as conn:
+        rows = conn.execute(
+            sa.select(m, o.c.service_id, o.c.name, i.c.age_recipient)
+            .join(o, o.c.id == m.c.officer_id)
+            .outerjoin(i, sa.and_(i.c.officer_id == o.c.id, i.c.retired_at.is_(None)))
+            .where(m.c.removed_at.is_(None))
+            .order_by(o.c.service_id)
+        )
+        return [Member(r.service_id, r.name, r.age_recipient, r.added_at, r.added_by) for r in rows]
+
+
+def rewrap_posts(registry: Registry, post_slug: str | None = None) -> dict[str, list[str]]:
+    """Wrap post keys to the recipients who lack a wrap (a new member, a holder who registered
+    their identity late): one post, or every post; returns the labels added, by post."""
+    with registry.write() as tx:
+        if not postkeys.per_post(tx.conn):
+            raise InvalidInputError("this registry has one key for everything, not per-post keys")
+        slugs = {r.id: r.slug for r in tx.conn.execute(sa.select(schema.posts))}
+        ids = (
+            [row_by_slug(tx.conn, post_slug).id] if post_slug else postkeys.posts_with_keys(tx.conn)
+        )
+        added = {}
+        for post_id in ids:
+            labels = postkeys.rewrap(tx, post_id)
+            if labels:
+                added[slugs[post_id]] = labels
+        tx.log("key.post.rewrap", "registry", None, post_slug, posts=sorted(added))
+        return added

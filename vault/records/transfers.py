@@ -1,0 +1,139 @@
+"""Transfer orders: the government orders that move officers, and where each handover stands.
+
+An order line says: officer X moves from post P1 to post P2 from a date. The line is done when
+X has handed P1 over: a packet made, claimed by the successor, the receipt back here, and every
+credential of P1 rotated afterwards (known here from the successor's rotation report, or directly
+on a shared registry). A line whose handover is not complete after its effective date is overdue,
+and the audit reports it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from vault.model import Record
+from vault.store import schema
+
+if TYPE_CHECKING:
+    from vault.store.storage import Registry
+
+
+@dataclass(frozen=True)
+class LineStatus(Record):
+    order_no: str
+    order_date: dt.date
+    officer: str
+    from_post: str | None
+    to_post: str | None
+    effective_date: dt.date
+    packet_made: bool
+    claimed: bool
+    receipt_back: bool
+    rotated: bool
+    overdue: bool
+    state: str
+
+
+def _handover_steps(custody: list[Any], officer: str, since: dt.date) -> tuple[bool, bool, bool]:
+    """(packet made, claimed, receipt back) for the officer's handover of a post."""
+    made = claimed = back = False
+    for c in custody:
+        if c.from_officer != officer or c.created_at.date() < since:
+            continue
+        made = True
+        if c.direction in ("received", "witnessed", "rekeyed") or c.claimed_at is not None:
+            claimed = True
+        if c.direction in ("witnessed", "rekeyed") or (
+            c.direction == "sent" and c.completed_at is not None
+        ):
+            back = True
+    return made, claimed, back
+
+
+def status(
+    conn: sa.Connection, today: dt.date, order_no: str | None = None
+) -> Iterator[LineStatus]:
+    t, o, p = schema.transfer_orders, schema.officers, schema.posts
+    from_post, to_post = p.alias("from_post"), p.alias("to_post")
+    query = (
+        sa.select(
+            t, o.c.service_id, from_post.c.slug.label("from_slug"), to_post.c.slug.label("to_slug")
+        )
+        .join(o, o.c.id == t.c.officer_id)
+        .outerjoin(from_post, from_post.c.id == t.c.from_post_id)
+        .outerjoin(to_post, to_post.c.id == t.c.to_post_id)
+        .order_by(t.c.order_date, t.c.order_no, o.c.service_id)
+    )
+    if order_no:
+        query = query.where(t.c.order_no == order_no)
+    custody: dict[Any, list[Any]] = {}
+    for c in conn.execute(sa.select(schema.custody)):
+        custody.setdefault(c.post_id, []).append(c)
+    a = schema.accounts
+    owning: dict[Any, int] = {}
+    unrotated: dict[Any, int] = {}
+    for r in conn.execute(
+        sa.select(a.c.post_id, a.c.rotation_due_at).where(a.c.post_id.is_not(None))
+    ):
+        owning[r.post_id] = owning.get(r.post_id, 0) + 1
+        if r.rotation_due_at is not None:
+            unrotated[r.post_id] = unrotated.get(r.post_id, 0) + 1
+    for row in conn.execute(query):
+        post_id = row.from_post_id
+        if post_id is None or not owning.get(post_id):
+            yield LineStatus(
+                row.order_no,
+                row.order_date,
+                row.service_id,
+                row.from_slug,
+                row.to_slug,
+                row.effective_date,
+                False,
+                False,
+                False,
+                False,
+                False,
+                "no handover needed",
+            )
+            continue
+        made, claimed, back = _handover_steps(
+            custody.get(post_id, []), row.service_id, row.order_date
+        )
+        rotated = back and not unrotated.get(post_id)
+        complete = back and rotated
+        overdue = not complete and today > row.effective_date
+        state = (
+            "complete"
+            if complete
+            else "credentials to rotate"
+            if back
+            else "awaiting receipt"
+            if claimed
+            else "awaiting claim"
+            if made
+            else "no packet yet"
+        )
+        yield LineStatus(
+            row.order_no,
+            row.order_date,
+            row.service_id,
+            row.from_slug,
+            row.to_slug,
+            row.effective_date,
+            made,
+            claimed,
+            back,
+            rotated,
+            overdue,
+            state + (" (overdue)" if overdue else ""),
+        )
+
+
+def list_status(registry: Registry, order_no: str | None = None) -> list[LineStatus]:
+    with registry.read() as conn:
+        return list(status(conn, registry.clock().astimezone().date(), order_no))

@@ -1,0 +1,122 @@
+"""Writing the registry's append-only event log: a SHA-256 hash chain over RFC 8785 entries.
+
+Every change appends one entry in the same transaction as the change (see :meth:`Tx.log`), so a
+change without its record cannot commit. Entry ``n`` stores the hash of entry ``n-1`` and its own
+hash, ``SHA-256(prev_hash || JCS(content))``; editing, deleting or reordering any entry breaks the
+chain from that entry on (:mod:`vault.log.verify` recomputes it). Details never carry a secret
+value: callers pass names and counts only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from vault.canonical import canonical
+from vault.store import schema
+
+GENESIS = "0" * 64
+
+
+def iso(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def content_of(row: Any) -> dict[str, Any]:
+    """The hashed content of an entry, rebuilt from its stored columns."""
+    return {
+        "seq": row.seq,
+        "id": str(row.id),
+        "at": iso(row.at),
+        "actor": row.actor,
+        "action": row.action,
+        "object_type": row.object_type,
+        "object_id": row.object_id,
+        "object_ref": row.object_ref,
+        "details": json.loads(row.details),
+        "prev": row.prev_hash,
+    }
+
+
+def entry_hash(prev_hash: str, content: dict[str, Any]) -> str:
+    return hashlib.sha256(bytes.fromhex(prev_hash) + canonical(content)).hexdigest()
+
+
+@dataclass(frozen=True)
+class Head:
+    """The log's size and the hash of its last entry (``GENESIS`` for an empty log)."""
+
+    size: int
+    hash: str
+
+
+def head(conn: sa.Connection) -> Head:
+    row = conn.execute(
+        sa.select(schema.events.c.seq, schema.events.c.hash)
+        .order_by(schema.events.c.seq.desc())
+        .limit(1)
+    ).first()
+    return Head(0, GENESIS) if row is None else Head(int(row.seq), str(row.hash))
+
+
+def _detail_value(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return iso(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_detail_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _detail_value(v) for k, v in value.items()}
+    return value
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What one log entry says: when, who, what was done, to which object, with what details."""
+
+    at: dt.datetime
+    actor: str
+    action: str
+    object_type: str
+    object_id: object
+    object_ref: str | None
+    details: dict[str, Any]
+
+
+def append(conn: sa.Connection, prev: Head, entry: Entry) -> Head:
+    """Append ``entry`` after ``prev``, the log's head as the caller knows it; the caller's
+    transaction holds the registry's writer lock, so nobody else can move the head."""
+    details = entry.details
+    clean = {k: _detail_value(v) for k, v in details.items() if v is not None}
+    seq = prev.size + 1
+    row: dict[str, Any] = {
+        "seq": seq,
+        "id": uuid.uuid4(),
+        "at": entry.at,
+        "actor": entry.actor,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": None if entry.object_id is None else str(entry.object_id),
+        "object_ref": entry.object_ref,
+        "details": canonical(clean).decode(),
+        "prev_hash": prev.hash,
+    }
+    digest = entry_hash(prev.hash, content_of(_Row(**row)))
+    conn.execute(sa.insert(schema.events), {**row, "hash": digest})
+    return Head(seq, digest)
+
+
+class _Row:
+    """Attribute access over a dict, so a new entry is hashed by the same code as a stored one."""
+
+    def __init__(self, **values: Any) -> None:
+        self.__dict__.update(values)

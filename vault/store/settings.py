@@ -1,0 +1,97 @@
+"""The registry's own settings: thresholds the audit uses, the phone region, and what ``init``
+wrote (the registry's id and key mode).
+
+Settings live in the registry, not in a file beside it, so that a copied or shared registry carries
+its rules with it. Changing them through ``config set`` (:mod:`vault.records.config`) is logged.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from vault.errors import InvalidInputError
+from vault.store import schema
+
+if TYPE_CHECKING:
+    from vault.store.storage import Registry, Tx
+
+
+def _positive_days(value: str) -> int:
+    try:
+        days = int(value)
+    except ValueError:
+        raise InvalidInputError(f"{value!r} is not a whole number of days") from None
+    if not 1 <= days <= 36500:
+        raise InvalidInputError("a number of days must be between 1 and 36500")
+    return days
+
+
+def _region(value: str) -> str:
+    import phonenumbers
+
+    region = value.strip().upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise InvalidInputError(f"{value!r} is not a region code like IN")
+    return region
+
+
+@dataclass(frozen=True)
+class Setting:
+    default: Any
+    parse: Callable[[str], Any]
+    help: str
+
+
+SETTINGS: dict[str, Setting] = {
+    "default_region": Setting(
+        "IN", _region, "region for phone numbers written without a country code"
+    ),
+    "verification_pending_days": Setting(
+        30, _positive_days, "days an 'applied' verification may wait before audit"
+    ),
+    "rotation_deadline_days": Setting(
+        7, _positive_days, "days after a handover to rotate every credential"
+    ),
+    "credential_max_age_days": Setting(
+        365, _positive_days, "days a password may stay unchanged before audit"
+    ),
+    "packet_expiry_days": Setting(14, _positive_days, "default lifetime of a handover packet"),
+}
+# Written once by 'init' and never through 'config set'.
+INTERNAL = ("registry_id", "created_at", "key_mode")
+
+
+def read_all(conn: sa.Connection) -> dict[str, Any]:
+    values = {name: s.default for name, s in SETTINGS.items()}
+    for name, raw in conn.execute(sa.select(schema.settings.c.name, schema.settings.c.value)):
+        values[name] = json.loads(raw)
+    return values
+
+
+def read(conn: sa.Connection, name: str) -> Any:
+    raw = conn.execute(
+        sa.select(schema.settings.c.value).where(schema.settings.c.name == name)
+    ).scalar()
+    if raw is not None:
+        return json.loads(raw)
+    if name in SETTINGS:
+        return SETTINGS[name].default
+    return None
+
+
+def write(tx: Tx, name: str, value: Any) -> None:
+    t = schema.settings
+    encoded = json.dumps(value)
+    updated = tx.conn.execute(t.update().where(t.c.name == name).values(value=encoded)).rowcount
+    if not updated:
+        tx.conn.execute(t.insert().values(name=name, value=encoded))
+
+
+def registry_id(registry: Registry) -> str:
+    with registry.read() as conn:
+        return str(read(conn, "registry_id"))
