@@ -104,7 +104,7 @@ CREATE TABLE accounts (
 	rotation_due_at DATETIME, 
 	rotation_reason VARCHAR(300), 
 	created_at DATETIME NOT NULL, 
-	updated_at DATETIME NOT NULL, 
+	updated_at DATETIME NOT NULL, escrowed_by VARCHAR(100), 
 	CONSTRAINT pk_accounts PRIMARY KEY (id), 
 	CONSTRAINT ck_accounts_kind CHECK (kind in ('official', 'personal')), 
 	CONSTRAINT ck_accounts_verification CHECK (verification in ('unverified', 'applied', 'verified', 'rejected', 'lapsed')), 
@@ -257,9 +257,47 @@ CREATE TABLE IF NOT EXISTS "custody" (
 	claimed_at DATETIME,
 	completed_at DATETIME,
 	receipt_sha256 VARCHAR(64),
+	sequence INTEGER,
+	previous_sha256 VARCHAR(64),
+	capacity VARCHAR(10),
+	reason VARCHAR(500),
+	from_fingerprint VARCHAR(60),
+	to_fingerprint VARCHAR(60),
+	escrow TEXT,
 	CONSTRAINT pk_custody PRIMARY KEY (id),
 	CONSTRAINT fk_custody_post_id_posts FOREIGN KEY(post_id) REFERENCES posts (id),
 	CONSTRAINT uq_custody_packet_id_direction UNIQUE (packet_id, direction),
-	CONSTRAINT ck_custody_direction CHECK (direction in ('sent', 'received', 'witnessed', 'rekeyed'))
+	CONSTRAINT ck_custody_direction CHECK (direction in ('sent', 'received', 'witnessed', 'rekeyed')),
+	CONSTRAINT ck_custody_capacity CHECK (capacity in ('holder', 'it-cell'))
 );
 CREATE INDEX ix_custody_post_id ON custody (post_id);
+CREATE TABLE escrow_copies (
+	id CHAR(32) NOT NULL, 
+	post_id CHAR(32) NOT NULL, 
+	source VARCHAR(10) NOT NULL, 
+	document_sha256 VARCHAR(64) NOT NULL, 
+	made_at DATETIME NOT NULL, 
+	made_by VARCHAR(100) NOT NULL, 
+	recorded_at DATETIME NOT NULL, 
+	ciphertext TEXT NOT NULL, 
+	CONSTRAINT pk_escrow_copies PRIMARY KEY (id), 
+	CONSTRAINT fk_escrow_copies_post_id_posts FOREIGN KEY(post_id) REFERENCES posts (id), 
+	CONSTRAINT uq_escrow_copies_document_sha256 UNIQUE (document_sha256), 
+	CONSTRAINT ck_escrow_copies_source CHECK (source in ('packet', 'report'))
+);
+CREATE INDEX ix_escrow_copies_post_id ON escrow_copies (post_id);
+CREATE TABLE reports (
+	id CHAR(32) NOT NULL, 
+	post_id CHAR(32) NOT NULL, 
+	officer VARCHAR(100) NOT NULL, 
+	fingerprint VARCHAR(60) NOT NULL, 
+	reported_at DATETIME NOT NULL, 
+	sha256 VARCHAR(64) NOT NULL, 
+	accounts INTEGER NOT NULL, 
+	rotated INTEGER NOT NULL, 
+	recorded_at DATETIME NOT NULL, 
+	CONSTRAINT pk_reports PRIMARY KEY (id), 
+	CONSTRAINT fk_reports_post_id_posts FOREIGN KEY(post_id) REFERENCES posts (id), 
+	CONSTRAINT uq_reports_sha256 UNIQUE (sha256)
+);
+CREATE INDEX ix_reports_post_id ON reports (post_id);

@@ -3,7 +3,8 @@
 A card says: officer id, name and grade, age recipient, ``ssh-ed25519`` signing key and its
 fingerprint, signed by that signing key (namespace ``handover.card.v1``). The self-signature proves
 that whoever made the card holds the key; that the key is the officer's is confirmed out of band,
-by reading the fingerprint to each other, which is why import prints it.
+by reading its safety code (thirty digits, :mod:`vault.crypto.safety`) to each other, which is
+why both ``identity card`` and ``officer import-card`` show it, and import asks who confirmed it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from vault.crypto import sshsig
+from vault.crypto.safety import safety_code
 from vault.crypto.signed import SignedDocument, require
 from vault.errors import SignatureError
 
@@ -32,6 +34,10 @@ class Card:
     age_recipient: str
     signing_key: str
     fingerprint: str
+
+    @property
+    def safety_code(self) -> str:
+        return safety_code(self.signing_key, self.age_recipient)
 
 
 def make(registry: Registry, officer: str | None) -> tuple[Card, bytes]:
@@ -83,11 +89,20 @@ def read(data: bytes) -> Card:
     return card
 
 
-def import_card(registry: Registry, data: bytes) -> tuple[Card, Imported]:
+def import_card(
+    registry: Registry, card: Card, *, confirmed: str | None, replace_reason: str | None
+) -> Imported:
+    """Record a card already read (:func:`read`): see
+    :func:`vault.records.identities.import_public`."""
     from vault.records import identities
 
-    card = read(data)
-    imported = identities.import_public(
-        registry, card.officer, card.name, card.grade, card.age_recipient, card.signing_key
+    return identities.import_public(
+        registry,
+        card.officer,
+        card.name,
+        card.grade,
+        card.age_recipient,
+        card.signing_key,
+        confirmed=confirmed,
+        replace_reason=replace_reason,
     )
-    return card, imported

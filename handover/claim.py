@@ -1,16 +1,21 @@
-"""Claiming a packet into the incoming officer's registry, and the receipt that closes a handover.
+"""Claiming a packet, witnessing one, and the receipts and rotation reports that answer it: the
+protocol side (reading, verifying, decrypting, signing). What the registry records, and who may
+make it record it, is :mod:`vault.exchange.handovers` and :mod:`vault.records.authority`.
 
-A claim checks, in this order: the file's form and signature (one message for any failure), that
-the signer's key is the one on record for that officer, that the packet is addressed to an
-identity this registry holds, that it has not expired, that it was not claimed before; then it
-decrypts, checks that the manifest repeats the signed header, and takes everything in one
-transaction: the post, its accounts and re-sealed secrets, groups and history; the incoming
-officer's tenure; a custody record; and a rotation deadline on every credential. The receipt,
-signed by the incoming officer, goes back to the outgoing officer (or the IT cell).
+A claim checks, in this order: the file's form and signature (one message for any failure); that
+the signer's key is the one on record for that officer; that it lives at most 90 days, is not
+dated in the future and has not expired; that the packet is addressed to an identity this
+registry holds; that it was not claimed before; that its signer was entitled by this registry's
+records, and that it is not older than a handover of the post this registry already has. Then it
+decrypts, checks that the manifest repeats the signed header, that it carries only the post's
+official accounts and none this registry holds as personal or another post's, and takes
+everything in one transaction. The receipt, signed by the incoming officer, goes back to the
+outgoing officer or the IT cell.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import uuid
@@ -18,92 +23,54 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from handover.errors import PolicyError
 from handover.packet import BAD, Header, Packet, iso, sha256
 from vault.canonical import canonical
 from vault.crypto import sshsig
 from vault.crypto.signed import SignedDocument, require
-from vault.errors import SignatureError, VaultError
-from vault.model import Record
+from vault.errors import SignatureError
 
 if TYPE_CHECKING:
+    from vault.exchange.handovers import Claimed, Completed, Reported, ReportFacts, Witnessed
+    from vault.records.custody import PacketFacts
     from vault.store.storage import Registry, Tx
 
 RECEIPT_MAGIC = "HANDOVER-RECEIPT/1"
 RECEIPT_NAMESPACE = "handover.receipt.v1"
 RECEIPT_BAD = "the receipt is damaged or not authentic"
-CHECKLIST = (
-    "change the password of each account on the platform, then record it with "
-    "'handover account rotate ACCOUNT'",
-    "move 2FA to the post's official phone (and re-seal the new TOTP seed with "
-    "'handover account set-totp')",
-    "sign out every other session on each platform (revoke old sessions and app passwords)",
-    "update the admins of the groups the post runs",
-    "send the receipt back to the outgoing officer or the IT cell",
-)
-
-
-def _known_signer(tx: Tx, officer: str, key: sshsig.PublicKey) -> Any:
-    from vault.crypto import identities
-    from vault.errors import NotFoundError
-    from vault.records import officers
-
-    try:
-        row = officers.row_by_service_id(tx.conn, officer)
-    except NotFoundError:
-        row = None
-    current = identities.current(tx.conn, row.id) if row is not None else None
-    if current is None:
-        raise PolicyError(
-            f"unknown signer {officer} (key {key.fingerprint}): confirm this fingerprint with "
-            "them by phone, then import their card with 'handover officer import-card'"
-        )
-    if current.signing_key != key.openssh:
-        raise PolicyError(
-            f"signed by a key that is not on record for {officer} ({key.fingerprint}; on "
-            f"record: {current.fingerprint})"
-        )
-    return current
-
-
-def _own_recipient(tx: Tx, header: Header) -> Any:
-    from vault.crypto import identities
-
-    for row in identities.local_rows(tx.conn, tx.registry):
-        if row.age_recipient == header.recipient["recipient"]:
-            if row.service_id != header.recipient["officer"]:
-                raise SignatureError(BAD)
-            return row
-    raise PolicyError(
-        f"this packet is addressed to {header.recipient['officer']}, not to an officer whose "
-        "identity this registry holds"
-    )
+REPORT_MAGIC = "HANDOVER-ROTATION-REPORT/2"
+REPORT_MAGIC_V1 = "HANDOVER-ROTATION-REPORT/1"
+REPORT_NAMESPACE = "handover.rotation.v1"
+REPORT_BAD = "the rotation report is damaged or not authentic"
+REPEATED = ("packet_id", "created", "expires", "from", "to", "escrow")
+REPEATED_V2 = (*REPEATED, "capacity", "reason", "sequence", "previous")
 
 
 def _check_manifest(manifest: Any, header: Header) -> dict[str, Any]:
     """The manifest must repeat what the signed header says, byte for byte."""
-    if not isinstance(manifest, dict):
+    if type(manifest) is not dict:
         raise SignatureError(BAD)
-    repeated = ("packet_id", "created", "expires", "from", "to", "escrow")
-    if any(manifest.get(k) != header.raw[k] for k in repeated):
+    repeated = REPEATED_V2 if header.format >= 2 else REPEATED
+    if any(k not in manifest or manifest[k] != header.raw[k] for k in repeated):
         raise SignatureError(BAD)
-    if manifest.get("format") != 1 or manifest.get("kind") != "handover-manifest":
+    if manifest.get("format") != header.format or manifest.get("kind") != "handover-manifest":
         raise SignatureError(BAD)
     post = manifest.get("post")
     accounts = manifest.get("accounts")
-    if not isinstance(post, dict) or post.get("slug") != header.post["slug"]:
+    if type(post) is not dict or post.get("slug") != header.post["slug"]:
         raise SignatureError(BAD)
-    if not isinstance(accounts, list) or len(accounts) != header.accounts:
+    if type(accounts) is not list or len(accounts) != header.accounts:
+        raise SignatureError(BAD)
+    if not all(type(a) is dict for a in accounts):
         raise SignatureError(BAD)
     return manifest
 
 
-def _decrypt(tx: Tx, registry: Registry, own: Any, packet: Packet) -> dict[str, Any]:
+def _decrypt(tx: Tx, own: Any, packet: Packet) -> dict[str, Any]:
     import pyrage
 
     from vault.crypto import identities
 
-    keys = identities.private_keys(tx.conn, registry, own)
+    keys = identities.private_keys(tx.conn, tx.registry, own)
     try:
         plain = pyrage.decrypt(
             packet.age_block, [pyrage.x25519.Identity.from_str(keys.age_identity)]
@@ -116,119 +83,63 @@ def _decrypt(tx: Tx, registry: Registry, own: Any, packet: Packet) -> dict[str, 
     return _check_manifest(manifest, packet.header)
 
 
-@dataclass(frozen=True)
-class Claimed(Record):
-    packet_id: uuid.UUID
-    post: str
-    sender: str
-    officer: str
-    accounts_added: int
-    accounts_updated: int
-    groups: int
-    rotation_due: dt.datetime
-    previous_holder: str | None
-    checklist: tuple[str, ...]
-    accounts: tuple[str, ...]
+def read_packet(data: bytes) -> tuple[Packet, PacketFacts]:
+    """A packet whose signature verifies, and what its header says."""
+    packet = Packet.from_bytes(data)
+    packet.signer_key()
+    return packet, packet.facts(sha256(data))
 
 
 def claim(registry: Registry, data: bytes, *, write_receipt: Callable[[bytes], None]) -> Claimed:
     from vault.crypto import identities
-    from vault.exchange import bundle
-    from vault.records import custody, officers, posts, sealing
-    from vault.store import settings
+    from vault.exchange import handovers
 
-    packet = Packet.from_bytes(data)
-    key = packet.signer_key()
-    header = packet.header
+    packet, facts = read_packet(data)
     with registry.write() as tx:
-        _known_signer(tx, header.sender["officer"], key)
-        own = _own_recipient(tx, header)
-        if tx.now > header.expires:
-            raise PolicyError(
-                f"this packet expired on {iso(header.expires)}; ask "
-                f"{header.sender['officer']} for a new one"
-            )
-        earlier = custody.find(tx.conn, header.packet_id, "received")
-        if earlier is not None:
-            raise PolicyError(
-                f"packet {header.packet_id} was already claimed on {iso(earlier.recorded_at)}"
-            )
-        manifest = _decrypt(tx, registry, own, packet)
-        try:
-            summary = bundle.import_post(tx, manifest, source=f"packet {header.packet_id}")
-        except (KeyError, TypeError, ValueError, AttributeError):
-            raise SignatureError(BAD) from None
-        post = posts.row_by_slug(tx.conn, summary["post"])
-        officer = officers.row_by_service_id(tx.conn, own.service_id)
-        before = posts.holder_of(tx.conn, post.id)
-        if before is None or before[0] != officer.service_id:
-            start = max(tx.now.astimezone().date(), _latest_start(tx, post.id))
-            officers.assign_in(tx, officer, post, start)
-        days = settings.read(tx.conn, "rotation_deadline_days")
-        deadline = tx.now + dt.timedelta(days=days)
-        sealing.mark_rotation_due(tx, post.id, deadline, f"handover {header.packet_id}")
-        custody.record(
-            tx,
-            packet_id=header.packet_id,
-            direction="received",
-            post_id=post.id,
-            from_officer=header.sender["officer"],
-            to_officer=own.service_id,
-            packet_sha256=sha256(data),
-            created_at=header.created,
-            expires_at=header.expires,
-            claimed_at=tx.now,
-        )
-        tx.log(
-            "packet.claim",
-            "post",
-            post.id,
-            post.slug,
-            packet_id=header.packet_id,
-            sender=header.sender["officer"],
-            accounts=header.accounts,
-            rotation_due=deadline,
-            sha256=sha256(data),
-        )
+        own = handovers.admit_claim(tx, facts)
+        tx.act_as(own.service_id)
+        manifest = _decrypt(tx, own, packet)
         receipt = SignedDocument.create(
             RECEIPT_MAGIC,
             {
                 "format": 1,
                 "kind": "handover-receipt",
-                "packet_id": str(header.packet_id),
-                "packet_sha256": sha256(data),
-                "post": post.slug,
-                "from": header.sender["officer"],
+                "packet_id": str(facts.packet_id),
+                "packet_sha256": facts.sha256,
+                "post": facts.post,
+                "from": facts.sender,
                 "to": {
                     "officer": own.service_id,
                     "signing_key": own.signing_key,
                     "fingerprint": own.fingerprint,
                 },
                 "claimed": iso(tx.now),
-                "accounts": header.accounts,
+                "accounts": facts.accounts,
             },
             lambda m: identities.sign_as(tx.conn, registry, own, RECEIPT_NAMESPACE, m),
         )
-        write_receipt(receipt.to_bytes())
-        refs = tuple(f"{a['platform']}:{a['handle']}" for a in manifest["accounts"])
-        checklist = CHECKLIST + tuple(
+        receipt_bytes = receipt.to_bytes()
+        try:
+            claimed = handovers.take_in(tx, facts, manifest, own, sha256(receipt_bytes))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise SignatureError(BAD) from None
+        write_receipt(receipt_bytes)
+        checklist = claimed.checklist + tuple(
             f"the sender treats {d} as an official email domain and this registry does not: "
             f"if it is yours too, run 'handover config domains add {d}'"
             for d in _missing_domains(tx, manifest)
         )
-        return Claimed(
-            header.packet_id,
-            post.slug,
-            header.sender["officer"],
-            own.service_id,
-            summary["accounts_added"],
-            summary["accounts_updated"],
-            summary["groups"],
-            deadline,
-            before[0] if before else None,
-            checklist,
-            refs,
-        )
+        return dataclasses.replace(claimed, checklist=checklist)
+
+
+def witness(registry: Registry, data: bytes) -> Witnessed:
+    """Record a packet made elsewhere (a holder's own registry), checked against this registry's
+    records of who may sign for the post, so that its receipt can be recorded here."""
+    from vault.exchange import handovers
+
+    packet, facts = read_packet(data)
+    with registry.write() as tx:
+        return handovers.witness(tx, facts, packet.age_block.decode("ascii"))
 
 
 def _missing_domains(tx: Tx, manifest: dict[str, Any]) -> list[str]:
@@ -257,19 +168,6 @@ def _missing_domains(tx: Tx, manifest: dict[str, Any]) -> list[str]:
     )
 
 
-def _latest_start(tx: Tx, post_id: uuid.UUID) -> dt.date:
-    """A new tenure cannot start before the current one did."""
-    import sqlalchemy as sa
-
-    from vault.store import schema
-
-    t = schema.tenures
-    latest = tx.conn.execute(
-        sa.select(sa.func.max(t.c.start_date)).where(t.c.post_id == post_id)
-    ).scalar()
-    return latest or dt.date.min
-
-
 @dataclass(frozen=True)
 class Receipt:
     packet_id: uuid.UUID
@@ -295,6 +193,11 @@ def read_receipt(data: bytes) -> Receipt:
         packet_id = uuid.UUID(require(body.get("packet_id"), str, RECEIPT_BAD))
     except (SignatureError, ValueError):
         raise SignatureError(RECEIPT_BAD) from None
+    if (
+        claimed.tzinfo is None
+        or require(to.get("fingerprint"), str, RECEIPT_BAD) != key.fingerprint
+    ):
+        raise SignatureError(RECEIPT_BAD)
     return Receipt(
         packet_id,
         require(body.get("packet_sha256"), str, RECEIPT_BAD),
@@ -307,142 +210,65 @@ def read_receipt(data: bytes) -> Receipt:
     )
 
 
-@dataclass(frozen=True)
-class Completed(Record):
-    packet_id: uuid.UUID
-    post: str
-    outgoing: str
-    incoming: str
-    claimed: dt.datetime
-    ended_tenure: bool
-    rotation_due: dt.datetime
-
-
 def record_receipt(registry: Registry, data: bytes) -> Completed:
-    """Verify a receipt and close the handover: tenures change and the custody record completes.
+    """Verify a receipt and close the handover it answers (see
+    :func:`vault.exchange.handovers.receipt`)."""
+    from vault.exchange import handovers
 
-    The credentials this registry holds for the post are marked "rotation due" by the same
-    deadline the incoming officer has: until they are changed, the outgoing officer (and anyone
-    who saw them here) can still use them.
-    """
-    from vault.records import custody, officers, posts, sealing
-    from vault.store import settings
-
-    receipt = read_receipt(data)
+    found = read_receipt(data)
     with registry.write() as tx:
-        _known_signer(tx, receipt.officer, receipt.key)
-        post = posts.row_by_slug(tx.conn, receipt.post)
-        sent = custody.find(tx.conn, receipt.packet_id, "sent")
-        if sent is not None:
-            if sent.packet_sha256 != receipt.packet_sha256 or sent.post_id != post.id:
-                raise SignatureError(RECEIPT_BAD)
-            if sent.completed_at is not None:
-                raise PolicyError(
-                    f"the receipt for packet {receipt.packet_id} was already "
-                    f"recorded on {iso(sent.completed_at)}"
-                )
-        elif custody.find(tx.conn, receipt.packet_id, "witnessed") is not None:
-            raise PolicyError(f"the receipt for packet {receipt.packet_id} was already recorded")
-        incoming = officers.row_by_service_id(tx.conn, receipt.officer)
-        holder = posts.holder_of(tx.conn, post.id)
-        ended = False
-        if holder is None or holder[0] != incoming.service_id:
-            start = max(receipt.claimed.astimezone().date(), _latest_start(tx, post.id))
-            _, previous = officers.assign_in(tx, incoming, post, start)
-            ended = previous is not None
-        if sent is not None:
-            custody.complete(tx, sent.id, receipt.claimed, sha256(data))
-        else:
-            custody.record(
-                tx,
-                packet_id=receipt.packet_id,
-                direction="witnessed",
-                post_id=post.id,
-                from_officer=receipt.sender,
-                to_officer=receipt.officer,
-                packet_sha256=receipt.packet_sha256,
-                created_at=receipt.claimed,
-                expires_at=receipt.claimed,
-                claimed_at=receipt.claimed,
-                completed_at=tx.now,
-                receipt_sha256=sha256(data),
-            )
-        days = settings.read(tx.conn, "rotation_deadline_days")
-        deadline = receipt.claimed + dt.timedelta(days=days)
-        sealing.mark_rotation_due(tx, post.id, deadline, f"handover {receipt.packet_id}")
-        tx.log(
-            "packet.receipt",
-            "post",
-            post.id,
-            post.slug,
-            packet_id=receipt.packet_id,
-            incoming=receipt.officer,
-            claimed=receipt.claimed,
-            rotation_due=deadline,
+        return handovers.receipt(
+            tx,
+            handovers.ReceiptFacts(
+                found.packet_id,
+                found.packet_sha256,
+                found.post,
+                found.sender,
+                found.officer,
+                found.key,
+                found.claimed,
+                sha256(data),
+            ),
         )
-        return Completed(
-            receipt.packet_id,
-            post.slug,
-            receipt.sender,
-            receipt.officer,
-            receipt.claimed,
-            ended,
-            deadline,
-        )
-
-
-REPORT_MAGIC = "HANDOVER-ROTATION-REPORT/1"
-REPORT_NAMESPACE = "handover.rotation.v1"
-REPORT_BAD = "the rotation report is damaged or not authentic"
-
-
-@dataclass(frozen=True)
-class Reported(Record):
-    post: str
-    officer: str
-    accounts: int
-    rotated: int
 
 
 def make_report(registry: Registry, post_slug: str, officer: str | None) -> tuple[Reported, bytes]:
-    """A signed statement, by the post's holder, of when each credential last changed.
+    """A signed statement, by the post's holder, of what they did with the post's accounts:
+    when each credential changed, and every fact they changed (contacts, 2FA, verification).
 
-    The outgoing officer's or IT cell's registry learns from it that the credentials handed
-    over have been rotated, which it cannot see otherwise.
+    The new secrets go with it only inside an escrow copy, encrypted to the department's escrow
+    recipients (those the claimed packet named): the IT cell keeps a recoverable copy it cannot
+    read without the escrow identity from its safe.
     """
-    import sqlalchemy as sa
-
-    from vault.crypto import identities
-    from vault.records import posts
-    from vault.store import schema
+    from vault.crypto import escrow, identities
+    from vault.errors import AuthorityError
+    from vault.exchange import bundle, handovers
+    from vault.records import custody, escrowed, posts
 
     with registry.read() as conn:
         own = identities.own_identity(conn, registry, officer)
         post = posts.row_by_slug(conn, post_slug)
         holder = posts.holder_of(conn, post.id)
         if holder is None or holder[0] != own.service_id:
-            raise PolicyError(
+            raise AuthorityError(
                 f"{own.service_id} does not hold {post.slug}: only its holder "
                 "reports on its credentials"
             )
-        a = schema.accounts
-        rows = conn.execute(
-            sa.select(a.c.platform, a.c.handle, a.c.password_changed_at, a.c.rotation_due_at)
-            .where(a.c.post_id == post.id)
-            .order_by(a.c.platform, a.c.handle_key)
-        )
-        accounts = [
-            {
-                "ref": f"{r.platform}:{r.handle}",
-                "password_changed_at": iso(r.password_changed_at)
-                if r.password_changed_at
-                else None,
-                "rotation_due": r.rotation_due_at is not None,
-            }
+        rows = bundle.official_accounts(conn, post.id)
+        entries = [
+            {**bundle.account_facts(conn, r), "rotation_due": r.rotation_due_at is not None}
             for r in rows
         ]
+        recipients = custody.department_escrow(conn, post.id)
+        copy = None
+        if recipients:
+            document = escrowed.copy_document(
+                post.slug,
+                [(r.platform, r.handle, bundle.account_secrets(conn, registry, r)) for r in rows],
+            )
+            copy = escrow.encrypt(canonical(document), recipients)
         body = {
-            "format": 1,
+            "format": 2,
             "kind": "handover-rotation-report",
             "post": post.slug,
             "officer": {
@@ -450,78 +276,97 @@ def make_report(registry: Registry, post_slug: str, officer: str | None) -> tupl
                 "signing_key": own.signing_key,
                 "fingerprint": own.fingerprint,
             },
-            "reported": iso(registry.clock()),
-            "accounts": accounts,
+            "reported": iso_micro(registry.clock()),
+            "accounts": entries,
+            "escrow": {"recipients": recipients, "copy": copy},
         }
         doc = SignedDocument.create(
             REPORT_MAGIC,
             body,
             lambda m: identities.sign_as(conn, registry, own, REPORT_NAMESPACE, m),
         )
-    rotated = sum(1 for x in accounts if not x["rotation_due"])
-    return Reported(post.slug, own.service_id, len(accounts), rotated), doc.to_bytes()
+    rotated = sum(1 for x in entries if not x["rotation_due"])
+    made = handovers.Reported(
+        post.slug, own.service_id, len(entries), rotated, len(entries), copy is not None
+    )
+    return made, doc.to_bytes()
 
 
-def record_report(registry: Registry, data: bytes) -> Reported:
-    """Take in a holder's rotation report: accounts it shows rotated lose their mark here, and
-    the stale password this registry still holds for them is dropped."""
+def iso_micro(value: dt.datetime) -> str:
+    """A report's time to the microsecond: two reports of one day must still be ordered."""
+    return value.astimezone(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
-    from vault.records import accounts, posts
-    from vault.store import schema
 
-    doc = SignedDocument.from_bytes(data, REPORT_MAGIC, REPORT_BAD)
-    body = doc.body
-    signer = require(body.get("officer"), dict, REPORT_BAD)
+def _report_entries(body: dict[str, Any], fmt: int) -> list[dict[str, Any]]:
     entries = require(body.get("accounts"), list, REPORT_BAD)
+    if fmt >= 2:
+        return [require(e, dict, REPORT_BAD) for e in entries]
+    converted = []
+    for item in entries:
+        entry = require(item, dict, REPORT_BAD)
+        platform, _, handle = require(entry.get("ref"), str, REPORT_BAD).partition(":")
+        changed = entry.get("password_changed_at")
+        converted.append(
+            {
+                "platform": platform,
+                "handle": handle,
+                "rotation_due": bool(entry.get("rotation_due")) or type(changed) is not str,
+                "changed": {"password_changed_at": changed} if type(changed) is str else {},
+            }
+        )
+    return converted
+
+
+def read_report(data: bytes) -> ReportFacts:
+    """Parse a rotation report (format 2, or 1) and check its signature against the key it
+    names; whether that key may report is the registry's check."""
+    from vault.exchange import handovers
+
+    fmt = 1 if data.startswith(REPORT_MAGIC_V1.encode() + b"\n") else 2
+    doc = SignedDocument.from_bytes(data, REPORT_MAGIC_V1 if fmt == 1 else REPORT_MAGIC, REPORT_BAD)
+    body = doc.body
+    if body.get("format") != fmt or body.get("kind") != "handover-rotation-report":
+        raise SignatureError(REPORT_BAD)
+    signer = require(body.get("officer"), dict, REPORT_BAD)
     try:
         key = sshsig.PublicKey.parse(require(signer.get("signing_key"), str, REPORT_BAD))
         sshsig.verify(doc.signature, REPORT_NAMESPACE, doc.message, key)
-    except SignatureError:
+        reported = dt.datetime.fromisoformat(require(body.get("reported"), str, REPORT_BAD))
+    except (SignatureError, ValueError):
         raise SignatureError(REPORT_BAD) from None
-    officer = require(signer.get("officer"), str, REPORT_BAD)
+    if reported.tzinfo is None:
+        raise SignatureError(REPORT_BAD)
+    recipients: list[str] = []
+    copy = None
+    if fmt >= 2:
+        held = require(body.get("escrow"), dict, REPORT_BAD)
+        recipients = require(held.get("recipients"), list, REPORT_BAD)
+        copy = held.get("copy")
+        if copy is not None:
+            require(copy, str, REPORT_BAD)
+    return handovers.ReportFacts(
+        require(body.get("post"), str, REPORT_BAD),
+        require(signer.get("officer"), str, REPORT_BAD),
+        key,
+        reported,
+        sha256(data),
+        _report_entries(body, fmt),
+        [require(r, str, REPORT_BAD) for r in recipients],
+        copy,
+    )
+
+
+def record_report(registry: Registry, data: bytes) -> Reported:
+    """Take in a holder's rotation report (see :func:`vault.exchange.handovers.report`)."""
+    from vault.exchange import handovers
+
+    facts = read_report(data)
     with registry.write() as tx:
-        _known_signer(tx, officer, key)
-        post = posts.row_by_slug(tx.conn, require(body.get("post"), str, REPORT_BAD))
-        holder = posts.holder_of(tx.conn, post.id)
-        if holder is None or holder[0] != officer:
-            raise PolicyError(
-                f"{officer} does not hold {post.slug} in this registry: record their receipt first"
-            )
-        a = schema.accounts
-        rotated = 0
-        for item in entries:
-            entry = require(item, dict, REPORT_BAD)
-            changed = entry.get("password_changed_at")
-            if entry.get("rotation_due") or not isinstance(changed, str):
-                continue
-            try:
-                row = accounts.row_by_ref(tx.conn, require(entry.get("ref"), str, REPORT_BAD))
-                when = dt.datetime.fromisoformat(changed)
-            except (ValueError, VaultError):
-                continue
-            if row.post_id != post.id or row.rotation_due_at is None:
-                continue
-            tx.conn.execute(
-                a.update()
-                .where(a.c.id == row.id)
-                .values(
-                    rotation_due_at=None,
-                    rotation_reason=None,
-                    password_changed_at=when,
-                    password_sealed=None,
-                    updated_at=tx.now,
-                )
-            )
-            tx.log(
-                "credential.rotated",
-                "account",
-                row.id,
-                accounts.ref_of(row),
-                reported_by=officer,
-                changed=when,
-            )
-            rotated += 1
-        tx.log(
-            "packet.rotation-report", "post", post.id, post.slug, officer=officer, rotated=rotated
-        )
-        return Reported(post.slug, officer, len(entries), rotated)
+        try:
+            return handovers.report(tx, facts)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise SignatureError(REPORT_BAD) from None
+
+
+def is_report(data: bytes) -> bool:
+    return data.startswith((REPORT_MAGIC.encode(), REPORT_MAGIC_V1.encode()))

@@ -32,8 +32,3 @@ class FileError(HandoverError):
 
 class SecretInArgvError(UsageError):
     """A secret was given on the command line, where ``ps`` and shell history can see it."""
-
-
-class PolicyError(HandoverError):
-    """An authentic packet that this registry must refuse: unknown signer, wrong recipient,
-    expired, already claimed."""

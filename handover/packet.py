@@ -1,21 +1,26 @@
-"""Handover packets, format version 1 (specified in docs/packet-format.md).
+"""Handover packets, format version 2 (specified in docs/packet-format.md); version 1 is still read.
 
 One ASCII file::
 
-    HANDOVER-PACKET/1
+    HANDOVER-PACKET/2
     <header: RFC 8785 JSON, one line>
     -----BEGIN AGE ENCRYPTED FILE-----        age (X25519) encryption of the RFC 8785 manifest,
     ...                                       to the incoming officer and escrow recipients
     -----END AGE ENCRYPTED FILE-----
-    -----BEGIN SSH SIGNATURE-----             SSHSIG by the outgoing officer, namespace
-    ...                                       handover.packet.v1, over every byte above it
+    -----BEGIN SSH SIGNATURE-----             SSHSIG by the signer, namespace
+    ...                                       handover.packet.v2, over every byte above it
     -----END SSH SIGNATURE-----
 
 Encrypt, then sign the exact encrypted bytes (and the header before them): tampering is caught
 before anything is decrypted, and the header that ``inspect`` shows is authenticated. Inside the
-encryption the manifest repeats the packet id, ``from``, ``to``, escrow and times, and a claim
-checks them against the signed header, which defeats the known sign-then-encrypt substitutions
-(re-signing someone else's ciphertext, re-addressing a signed packet).
+encryption the manifest repeats the packet id, ``from``, ``to``, escrow, times, capacity and the
+post's handover chain, and a claim checks them against the signed header, which defeats the known
+sign-then-encrypt substitutions (re-signing someone else's ciphertext, re-addressing a packet).
+
+Format 2 adds what authority needs: the capacity in which the signer acts (``holder`` or
+``it-cell``, with a reason), the post's handover ``sequence`` and the SHA-256 of the ``previous``
+handover's last document, and the signer's age recipient (so both sides compute the same safety
+code). Who may sign what is decided by :mod:`vault.records.authority`, not here.
 """
 
 from __future__ import annotations
@@ -32,23 +37,39 @@ from typing import TYPE_CHECKING, Any
 from handover.errors import UsageError
 from vault.canonical import canonical
 from vault.crypto import sshsig
+from vault.crypto.safety import safety_code
 from vault.crypto.signed import split_first_lines, split_signature
 from vault.errors import SignatureError
 from vault.model import Record
 
 if TYPE_CHECKING:
+    from vault.records.custody import PacketFacts
     from vault.store.storage import Registry
 
-MAGIC = "HANDOVER-PACKET/1"
-NAMESPACE = "handover.packet.v1"
-FORMAT = 1
+FORMAT = 2
+MAGIC = "HANDOVER-PACKET/2"
+NAMESPACE = "handover.packet.v2"
+# Format 1 packets (handover 0.1) are read, verified and opened, never claimed: they predate
+# capacity and the handover chain.
+MAGIC_V1 = "HANDOVER-PACKET/1"
+NAMESPACE_V1 = "handover.packet.v1"
 BAD = "the packet is damaged or not authentic"
 AGE_BEGIN = b"-----BEGIN AGE ENCRYPTED FILE-----\n"
 AGE_END = b"-----END AGE ENCRYPTED FILE-----\n"
 AGE_LINE = re.compile(rb"^[A-Za-z0-9+/=]{1,64}$")
-HEADER_KEYS = {"format", "kind", "packet_id", "created", "expires", "post", "from", "to",
-               "escrow", "accounts"}  # fmt: skip
+SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+HEADER_KEYS = {
+    1: {"format", "kind", "packet_id", "created", "expires", "post", "from", "to", "escrow",
+        "accounts"},
+    2: {"format", "kind", "packet_id", "created", "expires", "post", "from", "to", "escrow",
+        "accounts", "capacity", "reason", "sequence", "previous"},
+}  # fmt: skip
+FROM_KEYS = {
+    1: ("officer", "name", "signing_key", "fingerprint"),
+    2: ("officer", "name", "signing_key", "fingerprint", "age_recipient"),
+}
 EXPIRY = re.compile(r"^(\d{1,4})([mhdw])$")
+MAX_LIFETIME = dt.timedelta(days=90)
 
 
 def iso(value: dt.datetime) -> str:
@@ -56,16 +77,32 @@ def iso(value: dt.datetime) -> str:
 
 
 def parse_duration(text: str) -> dt.timedelta:
-    """``14d``, ``36h``, ``90m`` or ``2w``."""
+    """``14d``, ``36h``, ``90m`` or ``2w``, at most 90 days."""
     match = EXPIRY.match(text.strip().lower())
     if not match or int(match[1]) == 0:
         raise UsageError(f"--expires {text!r} is not a duration like 14d, 36h or 2w")
     unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[match[2]]
-    return dt.timedelta(**{unit: int(match[1])})
+    value = dt.timedelta(**{unit: int(match[1])})
+    if value > MAX_LIFETIME:
+        raise UsageError(f"--expires {text!r} is longer than a packet may live (90 days)")
+    return value
 
 
 def _str(value: Any) -> str:
-    if not isinstance(value, str):
+    if type(value) is not str:
+        raise SignatureError(BAD)
+    return value
+
+
+def _int(value: Any) -> int:
+    """An integer, and exactly that: JSON ``true`` is not 1, ``1.0`` is not 1."""
+    if type(value) is not int or value < 0:
+        raise SignatureError(BAD)
+    return value
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    if type(value) is not dict:
         raise SignatureError(BAD)
     return value
 
@@ -84,6 +121,7 @@ def _time(value: Any) -> dt.datetime:
 class Header:
     """The signed, readable part: what ``inspect`` shows without any key."""
 
+    format: int
     packet_id: uuid.UUID
     created: dt.datetime
     expires: dt.datetime
@@ -92,33 +130,55 @@ class Header:
     recipient: dict[str, Any]
     escrow: list[str]
     accounts: int
+    capacity: str
+    reason: str | None
+    sequence: int | None
+    previous: str | None
     raw: dict[str, Any]
 
     @classmethod
-    def check(cls, raw: dict[str, Any]) -> Header:
-        if set(raw) != HEADER_KEYS or raw["format"] != FORMAT or raw["kind"] != "handover-packet":
+    def check(cls, raw: dict[str, Any], fmt: int) -> Header:
+        """The header of a format ``fmt`` packet, every field of exactly its type."""
+        if (
+            set(raw) != HEADER_KEYS[fmt]
+            or type(raw["format"]) is not int
+            or raw["format"] != fmt
+            or raw["kind"] != "handover-packet"
+        ):
             raise SignatureError(BAD)
-        post, sender, recipient = raw["post"], raw["from"], raw["to"]
-        if not all(isinstance(x, dict) for x in (post, sender, recipient)):
-            raise SignatureError(BAD)
+        post, sender, recipient = _dict(raw["post"]), _dict(raw["from"]), _dict(raw["to"])
         for part, keys in (
-            (sender, ("officer", "name", "signing_key", "fingerprint")),
+            (sender, FROM_KEYS[fmt]),
             (recipient, ("officer", "name", "recipient")),
             (post, ("slug", "title", "level")),
         ):
             for key in keys:
                 _str(part.get(key))
         escrow = raw["escrow"]
-        if not isinstance(escrow, list) or not all(isinstance(e, str) for e in escrow):
+        if type(escrow) is not list or not all(type(e) is str for e in escrow):
             raise SignatureError(BAD)
-        count = raw["accounts"]
-        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
-            raise SignatureError(BAD)
+        count = _int(raw["accounts"])
         try:
             packet_id = uuid.UUID(_str(raw["packet_id"]))
         except ValueError:
             raise SignatureError(BAD) from None
+        capacity, reason, sequence, previous = "holder", None, None, None
+        if fmt >= 2:
+            capacity = _str(raw["capacity"])
+            if capacity not in ("holder", "it-cell"):
+                raise SignatureError(BAD)
+            if raw["reason"] is not None:
+                reason = _str(raw["reason"])
+            if (capacity == "it-cell") != (reason is not None):
+                raise SignatureError(BAD)
+            sequence = _int(raw["sequence"])
+            previous = _str(raw["previous"])
+            if sequence < 1 or (previous and not SHA256_HEX.match(previous)):
+                raise SignatureError(BAD)
+            if (sequence == 1) != (previous == ""):
+                raise SignatureError(BAD)
         return cls(
+            fmt,
             packet_id,
             _time(raw["created"]),
             _time(raw["expires"]),
@@ -127,8 +187,20 @@ class Header:
             recipient,
             escrow,
             count,
+            capacity,
+            reason,
+            sequence,
+            previous,
             raw,
         )
+
+    @property
+    def magic(self) -> str:
+        return MAGIC if self.format == 2 else MAGIC_V1
+
+    @property
+    def namespace(self) -> str:
+        return NAMESPACE if self.format == 2 else NAMESPACE_V1
 
 
 @dataclass(frozen=True)
@@ -140,15 +212,18 @@ class Packet:
     @property
     def signed(self) -> bytes:
         """Every byte the signature covers: magic, header and the armored ciphertext."""
-        return MAGIC.encode() + b"\n" + canonical(self.header.raw) + b"\n" + self.age_block
+        return (
+            self.header.magic.encode() + b"\n" + canonical(self.header.raw) + b"\n" + self.age_block
+        )
 
     def to_bytes(self) -> bytes:
         return self.signed + self.signature.encode()
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Packet:
-        raw, rest = split_first_lines(data, MAGIC, BAD)
-        header = Header.check(raw)
+        fmt = 1 if data.startswith(MAGIC_V1.encode() + b"\n") else 2
+        raw, rest = split_first_lines(data, MAGIC_V1 if fmt == 1 else MAGIC, BAD)
+        header = Header.check(raw, fmt)
         age_block, signature = split_signature(rest, BAD)
         _check_age_armor(age_block)
         return cls(header, age_block, signature)
@@ -157,12 +232,37 @@ class Packet:
         """Verify the signature against the key the header names; return that key."""
         try:
             key = sshsig.PublicKey.parse(self.header.sender["signing_key"])
-            sshsig.verify(self.signature, NAMESPACE, self.signed, key)
+            sshsig.verify(self.signature, self.header.namespace, self.signed, key)
         except SignatureError:
             raise SignatureError(BAD) from None
         if key.fingerprint != self.header.sender["fingerprint"]:
             raise SignatureError(BAD)
         return key
+
+    def facts(self, digest: str) -> PacketFacts:
+        """What the (verified) header says, as the core decides on it."""
+        from vault.records.custody import PacketFacts
+
+        h = self.header
+        return PacketFacts(
+            h.format,
+            h.packet_id,
+            digest,
+            h.post["slug"],
+            h.sender["officer"],
+            h.sender["signing_key"],
+            h.sender["fingerprint"],
+            h.capacity,
+            h.reason,
+            h.sequence,
+            h.previous,
+            h.recipient["officer"],
+            h.recipient.get("fingerprint") if type(h.recipient.get("fingerprint")) is str else None,
+            tuple(h.escrow),
+            h.created,
+            h.expires,
+            h.accounts,
+        )
 
 
 def _check_age_armor(block: bytes) -> None:
@@ -194,9 +294,11 @@ class Created(Record):
     packet_id: uuid.UUID
     post: str
     sender: str
+    capacity: str
     recipient: str
     escrow: int
     accounts: int
+    sequence: int
     expires: dt.datetime
     sha256: str
 
@@ -208,18 +310,21 @@ def create(
     *,
     lifetime: dt.timedelta | None,
     sender: str | None,
+    reason: str | None = None,
     write: Callable[[bytes], None],
 ) -> Created:
     """Build, encrypt, sign and ``write`` a packet for ``post_slug``, recording it as sent.
 
-    ``write`` runs inside the transaction, so a packet that cannot be written is not recorded.
+    The signer is the post's holder, or an IT cell member with a reason
+    (:func:`vault.records.authority.signer_for_packet`). ``write`` runs inside the transaction,
+    so a packet that cannot be written is not recorded.
     """
     import pyrage
 
     from vault.crypto import escrow, identities
     from vault.errors import NotFoundError
     from vault.exchange import bundle
-    from vault.records import contacts, custody, officers, posts
+    from vault.records import authority, contacts, custody, escrowed, officers, posts
     from vault.store import journal, settings
 
     with registry.write() as tx:
@@ -231,22 +336,26 @@ def create(
                 f"no identity on record for {recipient_officer.service_id}: import their card "
                 "with 'handover officer import-card'"
             )
-        holder = posts.to_post(post, posts.holder_of(tx.conn, post.id)).holder
-        own = identities.own_identity(
-            tx.conn, registry, sender or _local_holder(tx.conn, registry, holder)
-        )
+        signer = authority.signer_for_packet(tx.conn, registry, post, sender, reason)
+        own = signer.row
         if own.officer_id == recipient_officer.id:
             raise UsageError("a packet cannot be addressed to its own sender")
+        tx.act_as(own.service_id)
         escrows = escrow.recipients(tx.conn)
         days = settings.read(tx.conn, "packet_expiry_days")
-        expires = tx.now + (lifetime or dt.timedelta(days=days))
+        expires = tx.now + min(lifetime or dt.timedelta(days=days), MAX_LIFETIME)
+        previous_sequence, previous = custody.last_receipt_or_packet(tx.conn, post.id)
         packet_id = uuid.uuid4()
-        people = {
+        stated = {
+            "packet_id": str(packet_id),
+            "created": iso(tx.now),
+            "expires": iso(expires),
             "from": {
                 "officer": own.service_id,
                 "name": own.name,
                 "signing_key": own.signing_key,
                 "fingerprint": own.fingerprint,
+                "age_recipient": own.age_recipient,
             },
             "to": {
                 "officer": to_row.service_id,
@@ -255,17 +364,19 @@ def create(
                 "fingerprint": to_row.fingerprint,
             },
             "escrow": escrows,
+            "capacity": signer.capacity,
+            "reason": signer.reason,
+            "sequence": previous_sequence + 1,
+            "previous": previous,
         }
         content = bundle.export_post(tx.conn, registry, post.slug)
         count = len(content["accounts"])
         log_head = journal.head(tx.conn)
         official_domains = sorted(contacts.load_official(tx.conn).domains)
-        times = {"packet_id": str(packet_id), "created": iso(tx.now), "expires": iso(expires)}
         manifest = {
             "format": FORMAT,
             "kind": "handover-manifest",
-            **times,
-            **people,
+            **stated,
             **content,
             "log_head": {"size": log_head.size, "hash": log_head.hash},
             "official_domains": official_domains,
@@ -273,8 +384,7 @@ def create(
         header = {
             "format": FORMAT,
             "kind": "handover-packet",
-            **times,
-            **people,
+            **stated,
             "post": {
                 "slug": post.slug,
                 "title": post.title,
@@ -285,20 +395,16 @@ def create(
         }
         recipients = [pyrage.x25519.Recipient.from_str(r) for r in (to_row.age_recipient, *escrows)]
         ciphertext = pyrage.encrypt(canonical(manifest), recipients, armored=True)
-        unsigned = Packet(Header.check(header), ciphertext, "")
+        unsigned = Packet(Header.check(header, FORMAT), ciphertext, "")
         signature = identities.sign_as(tx.conn, registry, own, NAMESPACE, unsigned.signed)
-        data = Packet(unsigned.header, ciphertext, signature).to_bytes()
-        custody.record(
-            tx,
-            packet_id=packet_id,
-            direction="sent",
-            post_id=post.id,
-            from_officer=own.service_id,
-            to_officer=to_row.service_id,
-            packet_sha256=sha256(data),
-            created_at=tx.now,
-            expires_at=expires,
-        )
+        packet = Packet(unsigned.header, ciphertext, signature)
+        data = packet.to_bytes()
+        digest = sha256(data)
+        custody.record_packet(tx, packet.facts(digest), "sent", post.id)
+        if escrows:
+            escrowed.keep_copy(
+                tx, post.id, "packet", digest, tx.now, own.service_id, ciphertext.decode()
+            )
         tx.log(
             "packet.create",
             "post",
@@ -307,40 +413,40 @@ def create(
             packet_id=packet_id,
             to=to_row.service_id,
             sender=own.service_id,
+            capacity=signer.capacity,
+            reason=signer.reason,
+            sequence=previous_sequence + 1,
             accounts=count,
             escrow=len(escrows),
-            sha256=sha256(data),
+            sha256=digest,
         )
         write(data)
         return Created(
             packet_id,
             post.slug,
             own.service_id,
+            signer.capacity,
             to_row.service_id,
             len(escrows),
             count,
+            previous_sequence + 1,
             expires,
-            sha256(data),
+            digest,
         )
-
-
-def _local_holder(conn: Any, registry: Registry, holder: str | None) -> str | None:
-    """Act as the post's holder when this registry holds their identity."""
-    from vault.crypto import identities
-
-    rows = identities.local_rows(conn, registry)
-    if holder and any(r.service_id == holder for r in rows):
-        return holder
-    return None
 
 
 @dataclass(frozen=True)
 class Inspection(Record):
     signature: str
+    format: int
     packet_id: uuid.UUID
     post: dict[str, Any]
     sender: dict[str, Any]
     sender_known: str
+    sender_safety_code: str | None
+    capacity: str
+    reason: str | None
+    sequence: int | None
     recipient: dict[str, Any]
     escrow: list[str]
     accounts: int
@@ -353,20 +459,30 @@ class Inspection(Record):
 def inspect(data: bytes, now: dt.datetime, registry: Registry | None) -> Inspection:
     """What a packet says about itself, once its signature checks; no key needed.
 
-    With a registry, also whether the signer's key is the one on record there.
+    With a registry, also whether the signer's key is the one on record there, and the name this
+    registry knows them by.
     """
     packet = Packet.from_bytes(data)
     key = packet.signer_key()
-    known = "not checked (no registry)"
-    if registry is not None:
-        known = signer_status(registry, packet.header.sender["officer"], key)
     h = packet.header
+    known = "not checked (no registry)"
+    code = None
+    if "age_recipient" in h.sender:
+        code = safety_code(key.openssh, h.sender["age_recipient"])
+    if registry is not None:
+        known, on_record = signer_status(registry, h.sender["officer"], key)
+        code = code or on_record
     return Inspection(
         "good",
+        h.format,
         h.packet_id,
         h.post,
         h.sender,
         known,
+        code,
+        h.capacity,
+        h.reason,
+        h.sequence,
         h.recipient,
         h.escrow,
         h.accounts,
@@ -377,7 +493,11 @@ def inspect(data: bytes, now: dt.datetime, registry: Registry | None) -> Inspect
     )
 
 
-def signer_status(registry: Registry, officer: str, key: sshsig.PublicKey) -> str:
+def signer_status(
+    registry: Registry, officer: str, key: sshsig.PublicKey
+) -> tuple[str, str | None]:
+    """Whether the signer's key is the one on record here (and under which name), and the safety
+    code of the keys on record when the signer's key is theirs."""
     from vault.crypto import identities
     from vault.errors import NotFoundError
     from vault.records import officers
@@ -386,10 +506,10 @@ def signer_status(registry: Registry, officer: str, key: sshsig.PublicKey) -> st
         try:
             row = officers.row_by_service_id(conn, officer)
         except NotFoundError:
-            return "unknown officer"
+            return "unknown officer", None
         current = identities.current(conn, row.id)
     if current is None:
-        return "officer known, no key on record"
+        return f"{row.name}: officer known, no key on record", None
     if current.signing_key == key.openssh:
-        return "key on record"
-    return f"differs from the key on record ({current.fingerprint})"
+        return f"{row.name}: key on record", safety_code(current.signing_key, current.age_recipient)
+    return f"{row.name}: DIFFERS from the key on record ({current.fingerprint})", None

@@ -145,6 +145,8 @@ class Cli:
         env = {
             "HANDOVER_REGISTRY": self.location,
             "HANDOVER_PASSPHRASE_FILE": str(self.passphrase_file),
+            "HANDOVER_ESCROW_PASSPHRASE_FILE": str(self.home / "escrow-pw"),
+            "HANDOVER_ESCROW_IDENTITY_FILE": str(self.home / "escrow.identity"),
             "HANDOVER_ACTOR": "tester",
             **self.env,
         }
@@ -211,12 +213,16 @@ class Cli:
         return dump(self.location)
 
 
+ESCROW_PASSPHRASE = "the department's escrow, kept in the safe"
+
+
 def _cli_factory(directory: Path, location: Callable[[str], str]) -> Callable[..., Cli]:
     def make(name: str = "r", *, init: bool = True, passphrase: str = PASSPHRASE) -> Cli:
         home = directory / name
         home.mkdir(exist_ok=True)
         pw = home / "pw"
         pw.write_text(passphrase + "\n")
+        (home / "escrow-pw").write_text(ESCROW_PASSPHRASE + "\n")
         cli = Cli(location(name), home, pw)
         if init:
             code_file = home / "recovery-code"

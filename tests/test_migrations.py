@@ -72,7 +72,8 @@ def test_an_older_registry_is_upgraded_with_a_backup_first(
                 conn, "0001" if revision == "head" else revision
             ),
         )
-        old: Cli = make_cli("old")
+        old: Cli = make_cli("old", init=False)
+        old.ok("init", "--no-escrow")  # escrow recipients came in schema 0002
         old.ok("config", "domains", "add", "gujarat.gov.in")
         old.ok("post", "add", "collector-ahmedabad", "--title", "Collector", "--level", "state")
     engine = engine_for(old.location)
@@ -117,7 +118,7 @@ from vault.store.location import resolve
 registry = storage.create_registry(
     resolve(sys.argv[1]), actor="probe", clock=lambda: dt.datetime.now(dt.UTC)
 )
-with registry.write() as tx:
+with registry.write(new=True) as tx:
     migrations.upgrade(tx.conn)
 registry.close()
 """

@@ -29,6 +29,11 @@ class SchemaError(RegistryError):
     """The registry was written by a newer handover than this one."""
 
 
+class ClockError(VaultError):
+    """The clock is behind the registry's record of time: a change now would be dated before
+    changes already logged."""
+
+
 class StorageError(VaultError):
     """The database refused or failed an operation (connection, lock, disk)."""
 
@@ -55,6 +60,12 @@ class TransitionError(VaultError):
 
 class ConflictError(VaultError):
     """The change contradicts what the registry already holds (an open tenure, a last slot)."""
+
+
+class AuthorityError(VaultError):
+    """An authentic document from someone who had no right to do what it does: a packet signed by
+    an officer who does not hold the post, a receipt from someone the packet was not addressed
+    to, a report from someone who no longer holds the post, an older document after a newer."""
 
 
 class UnlockError(VaultError):

@@ -282,7 +282,12 @@ class Override(Record):
 
 @dataclass(frozen=True)
 class Credentials(Record):
-    """When each secret was last set, and whether a rotation is due; never the secrets."""
+    """When each secret was last set, and whether a rotation is due; never the secrets.
+
+    ``state`` says where the current password is: ``held`` in this registry, ``escrowed`` (its
+    holder rotated it and it reached the department's escrow, see ``escrowed_by``), or
+    ``missing``.
+    """
 
     password_changed_at: dt.datetime | None
     totp_changed_at: dt.datetime | None
@@ -290,6 +295,8 @@ class Credentials(Record):
     notes_changed_at: dt.datetime | None
     rotation_due_at: dt.datetime | None
     rotation_reason: str | None
+    state: str = "missing"
+    escrowed_by: str | None = None
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,8 @@ LAZY: dict[str, tuple[str, str]] = {
     "packet": ("handover.cli.packets", "Create, inspect and claim handover packets; receipts."),
     "log": ("handover.cli.log", "The tamper-evident event log: list, verify, checkpoint."),
     "audit": ("handover.cli.audit", "What needs attention, by rule, severity and district."),
-    "member": ("handover.cli.members", "IT cell members of a shared registry."),
+    "member": ("handover.cli.members", "IT cell members, who act for the department."),
+    "escrow": ("handover.cli.escrow", "The department's escrow copies; break-glass opening."),
     "import": ("handover.cli.imports", "Bulk import of posts, officers, accounts, groups."),
     "export": ("handover.cli.records", "Export the register: full, by district, or public."),
     "backup": ("handover.cli.records", "Write an encrypted backup of the whole registry."),
@@ -130,7 +131,8 @@ def root(
             "--passphrase-file",
             envvar="HANDOVER_PASSPHRASE_FILE",
             metavar="PATH",
-            help="Read the passphrase (or recovery code) from this file instead of asking.",
+            help="Read the registry's passphrase (or recovery code) from this file instead of "
+            "asking.",
         ),
     ] = None,
     no_keyring: Annotated[
@@ -151,6 +153,15 @@ def root(
             "unlocks the posts you hold on a shared registry, and signs.",
         ),
     ] = None,
+    identity_passphrase_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--identity-passphrase-file",
+            envvar="HANDOVER_IDENTITY_PASSPHRASE_FILE",
+            metavar="PATH",
+            help="Read the identity file's own passphrase from this file instead of asking.",
+        ),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option(
@@ -159,8 +170,26 @@ def root(
     ] = False,
     _passphrase: Annotated[str | None, secret_option("--passphrase")] = None,
 ) -> None:
-    context.OPTIONS = context.Options(registry, passphrase_file, not no_keyring, identity)
+    context.OPTIONS = context.Options(
+        registry, passphrase_file, not no_keyring, identity, identity_passphrase_file
+    )
 
 
 def main() -> None:
-    app(prog_name="handover")
+    try:
+        app(prog_name="handover")
+    finally:
+        _settle_stdout()
+
+
+def _settle_stdout() -> None:
+    """Flush standard output now; if it cannot be written (``>/dev/full``), the error has been
+    reported already, so send what is left nowhere rather than a traceback at exit."""
+    import sys
+
+    try:
+        sys.stdout.flush()
+    except OSError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)

@@ -124,7 +124,14 @@ def _print(account: Account, json_: bool, secrets: Secrets | None = None) -> Non
         return
     history = data.pop("history")
     overrides = data.pop("overrides")
-    data.update(data.pop("credentials"))
+    credentials = data.pop("credentials")
+    state, by = credentials.pop("state"), credentials.pop("escrowed_by")
+    data.update(credentials)
+    data["credential"] = {
+        "held": "held here (sealed in this registry)",
+        "escrowed": f"escrowed (rotated {str(credentials['password_changed_at'])[:10]} by {by})",
+        "missing": "missing (neither held here nor escrowed)",
+    }[state]
     data.pop("id")
     output.fields(data.items())
     typer.echo("\nVerification history:")

@@ -47,6 +47,7 @@ def audit(
         bool,
         typer.Option("--no-secrets", help="Skip the rules that decrypt secrets (no unlocking)."),
     ] = False,
+    json_: Annotated[bool, typer.Option("--json", help="Short for --format json.")] = False,
 ) -> None:
     """Audit the registry: unverified accounts, personal contacts, missing or weak 2FA,
     unrotated credentials after a handover, vacant posts, groups without an official admin,
@@ -62,6 +63,8 @@ def audit(
     """
     from vault import audit as core
 
+    if json_:
+        fmt = output.Format.JSON
     threshold = core.Severity.parse(fail_on) if fail_on else None
     with context.registry() as reg:
         report = core.run(reg, core.Filters(level, district, post), with_secrets=not no_secrets)

@@ -35,6 +35,7 @@ class Options:
     passphrase_file: Path | None = None
     use_keyring: bool = True
     identity: str | None = None
+    identity_passphrase_file: Path | None = None
 
 
 OPTIONS = Options()
@@ -71,6 +72,11 @@ def report(exc: Exception) -> int:
     if isinstance(exc, VaultError):
         typer.echo(f"handover: {exc.message}", err=True)
         return 1
+    if isinstance(exc, OSError) and exc.strerror:
+        # Output that cannot be written (a full disk, a closed terminal): whatever was being
+        # changed when it failed was rolled back with it.
+        typer.echo(f"handover: cannot write the output: {exc.strerror}", err=True)
+        return 1
     typer.echo(
         f"handover: unexpected {type(exc).__name__}; run again with HANDOVER_DEBUG=1 "
         "to see the traceback",
@@ -90,8 +96,16 @@ def sub_app(help_text: str) -> typer.Typer:
     )
 
 
+def system_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 def now() -> dt.datetime:
-    """The current time, or ``HANDOVER_NOW`` (ISO 8601) for reproducible runs and tests."""
+    """The current time, or ``HANDOVER_NOW`` (ISO 8601) for reproducible runs and tests.
+
+    An overridden clock is never silent: every log entry made under it says so, the audit
+    reports it, and it cannot make an expired packet valid again.
+    """
     fixed = os.environ.get("HANDOVER_NOW")
     if fixed:
         try:
@@ -99,18 +113,32 @@ def now() -> dt.datetime:
         except ValueError:
             raise UsageError(f"HANDOVER_NOW={fixed!r} is not an ISO 8601 time") from None
         return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    return dt.datetime.now(dt.UTC)
+    return system_now()
 
 
-def actor() -> str:
-    """Who is acting, for the event log: ``HANDOVER_ACTOR`` or the login name."""
+def real_clock() -> Callable[[], dt.datetime] | None:
+    """The system clock when ``HANDOVER_NOW`` overrides it, else ``None``."""
+    return system_now if os.environ.get("HANDOVER_NOW") else None
+
+
+def actor() -> tuple[str, bool]:
+    """Who is acting, for the event log, and whether that is only the operating system's login.
+
+    ``HANDOVER_ACTOR`` is taken as declared and recorded so (``NAME (declared)``); otherwise the
+    registry records its configured operator, or the login as a last resort
+    (``root (os login)``). A command that signs as an officer records that officer instead.
+    """
+    declared = os.environ.get("HANDOVER_ACTOR", "").strip()
+    if declared:
+        return f"{declared} (declared)", False
     try:
-        return os.environ.get("HANDOVER_ACTOR") or getpass.getuser()
+        login = getpass.getuser()
     except (KeyError, OSError):
-        return "unknown"
+        login = "unknown"
+    return f"{login} (os login)", True
 
 
-def _terminal_prompt() -> Callable[[str], str] | None:
+def terminal_prompt() -> Callable[[str], str] | None:
     """A no-echo prompt, or ``None`` when there is no terminal to ask on."""
     if not sys.stdin.isatty():
         try:
@@ -126,9 +154,10 @@ def unlocker() -> Unlocker:
 
     return Unlocker(
         passphrase_file=OPTIONS.passphrase_file,
-        prompt=_terminal_prompt(),
+        prompt=terminal_prompt(),
         use_keyring=OPTIONS.use_keyring,
         identity_spec=OPTIONS.identity,
+        identity_passphrase_file=OPTIONS.identity_passphrase_file,
     )
 
 
@@ -144,7 +173,15 @@ def registry() -> Iterator[Registry]:
     from vault.store import storage
 
     loc = location()
-    reg = storage.open_registry(loc, actor=actor(), clock=now, unlocker=unlocker())
+    name, is_login = actor()
+    reg = storage.open_registry(
+        loc,
+        actor=name,
+        clock=now,
+        unlocker=unlocker(),
+        real_clock=real_clock(),
+        actor_is_login=is_login,
+    )
     if reg.upgraded_from:
         where = f"; backup at {reg.backup_path}" if reg.backup_path else ""
         typer.echo(
@@ -181,6 +218,48 @@ def write_new_file(path: Path, data: bytes, *, force: bool = False, mode: int = 
         raise FileError(f"cannot write {path}: {exc.strerror}") from None
 
 
+def write_secret_file(path: Path, text: str) -> None:
+    """Write a secret (a recovery code) to a new file, mode 600, and make sure it reached the
+    disk: callers do this before they commit, so that no registry depends on a code nobody has."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise FileError(f"cannot create {path}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+    except OSError as exc:
+        path.unlink(missing_ok=True)
+        raise FileError(f"cannot write {path}: {exc.strerror}; nothing was changed") from None
+
+
+def deliver_recovery_codes(path: Path | None) -> Callable[[dict[str, str]], None]:
+    """How new recovery codes (by slot label) reach a person, before the change that makes them
+    commits: into a new file, or printed on standard output. If that fails, the change is
+    rolled back and the old ways in still work."""
+
+    def deliver(codes: dict[str, str]) -> None:
+        if not codes:
+            return
+        if path is not None:
+            if len(codes) == 1:
+                text = next(iter(codes.values())) + "\n"
+            else:
+                text = "".join(f"{label} {code}\n" for label, code in codes.items())
+            write_secret_file(path, text)
+            typer.echo(f"recovery code written to {path}: keep it in the IT cell's safe", err=True)
+            return
+        for label, code in codes.items():
+            typer.echo(
+                f"\nRecovery code of slot {label!r} (shown only once; print it and keep it in "
+                f"the IT cell's safe):\n\n    {code}\n"
+            )
+
+    return deliver
+
+
 def read_stdin() -> str:
     """All of standard input, for a secret or a list piped in; one trailing newline dropped."""
     data = sys.stdin.read()
@@ -200,28 +279,40 @@ def secret_input(what: str, *, confirm: bool = False) -> str:
     return value
 
 
-def new_passphrase(file: Path | None) -> Callable[[], str]:
-    """Where a new passphrase comes from: ``file``, else a prompt asked twice."""
+NEW_PASSPHRASE_OPTIONS = {
+    "registry": "--passphrase-file",
+    "escrow identity": "--escrow-passphrase-file",
+    "identity file": "--identity-passphrase-file",
+}
+
+
+def new_passphrase(file: Path | None, what: str = "slot") -> Callable[[], str]:
+    """Where a new passphrase for ``what`` (the registry, a key slot, an identity file, the
+    escrow identity) comes from: ``file``, else a prompt asked twice that names what it is for.
+    Each of these has a passphrase of its own."""
 
     def get() -> str:
         from vault.crypto.unlock import read_secret_file
 
+        option = NEW_PASSPHRASE_OPTIONS.get(what, "--new-passphrase-file")
         if file is not None:
-            value = read_secret_file(file, "new passphrase")
+            value = read_secret_file(file, f"{what} passphrase")
         else:
-            prompt = _terminal_prompt()
+            prompt = terminal_prompt()
             if prompt is None:
-                raise UsageError(
-                    "no terminal to ask for the new passphrase: give --new-passphrase-file"
-                )
+                raise UsageError(f"no terminal to ask for the new {what} passphrase: give {option}")
             value = typer.prompt(
-                "New passphrase", hide_input=True, confirmation_prompt=True, err=True
+                f"New passphrase for the {what}",
+                hide_input=True,
+                confirmation_prompt=True,
+                err=True,
             )
         if not value:
-            raise UsageError("the new passphrase is empty")
+            raise UsageError(f"the new {what} passphrase is empty")
         if len(value) < 12:
             typer.echo(
-                "handover: warning: a passphrase of fewer than 12 characters is weak", err=True
+                f"handover: warning: a {what} passphrase of fewer than 12 characters is weak",
+                err=True,
             )
         return value
 

@@ -59,7 +59,8 @@ def create(
         typer.Option(
             "--new-passphrase-file",
             metavar="PATH",
-            help="Passphrase for the identity file (default: --passphrase-file, else asked).",
+            help="The identity file's own passphrase (default: --identity-passphrase-file, "
+            "else asked twice); never the registry's.",
         ),
     ] = None,
     json_: JsonFlag = False,
@@ -105,15 +106,17 @@ def _keeper(
 ) -> Callable[[str, bytes, dict[str, str]], None] | None:
     """Where private keys go when they must not be sealed in the registry."""
     from vault.crypto import identity_file
-    from vault.store import settings
+    from vault.records import config
 
     if path is not None:
-        secret = context.new_passphrase(passphrase_file or context.OPTIONS.passphrase_file)
+        secret = context.new_passphrase(
+            passphrase_file or context.OPTIONS.identity_passphrase_file, "identity file"
+        )
         return lambda age, pem, public: identity_file.write_file(
             path, officer, age, pem, public, secret()
         )
     if keyring:
-        registry_id = settings.registry_id(reg)
+        registry_id = config.registry_id(reg)
         return lambda age, pem, public: identity_file.store_keyring(
             registry_id, officer.strip().lower(), age, pem
         )
@@ -128,6 +131,9 @@ def card(
 ) -> None:
     """Write a self-signed identity card (public keys only) for others to import.
 
+    It shows your safety code: read it to the officer who imports your card, and have them
+    read theirs to you.
+
     \b
     Example:
       handover identity card -o asha.card
@@ -137,7 +143,10 @@ def card(
     with context.registry() as reg:
         info, data = make(reg, officer)
     context.write_new_file(out, data, force=force)
-    typer.echo(f"wrote {out}: {info.officer} ({info.name}), fingerprint {info.fingerprint}")
+    typer.echo(
+        f"wrote {out}: {info.officer} ({info.name})\nsafety code {info.safety_code}\n"
+        "read it aloud to whoever imports the card: their screen must show the same digits"
+    )
 
 
 @app.command("list")

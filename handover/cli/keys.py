@@ -16,6 +16,15 @@ app = context.sub_app(
     "passphrase (Argon2id), recovery code, OS keyring. Any one slot opens the registry."
 )
 
+RecoveryCodeFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--recovery-code-file",
+        metavar="PATH",
+        help="Write a new recovery code to this new file (mode 600) instead of printing it; "
+        "either way it is written before the change is saved.",
+    ),
+]
 NewPassphraseFile = Annotated[
     Path | None,
     typer.Option(
@@ -61,28 +70,39 @@ def add_slot(
         str | None, typer.Option("--label", help="A name for the slot, e.g. 'deputy'.")
     ] = None,
     new_passphrase_file: NewPassphraseFile = None,
+    recovery_code_file: RecoveryCodeFile = None,
     json_: JsonFlag = False,
 ) -> None:
     """Add a way in: a second passphrase, a new recovery code, or the OS keyring.
 
-    Unlocks the registry first (with the current passphrase, keyring or recovery code).
+    Unlocks the registry first (with the current passphrase, keyring or recovery code). A new
+    recovery code is shown (or written to --recovery-code-file) before the slot is saved.
 
     \b
     Examples:
       handover key add-slot keyring
       handover key add-slot passphrase --label deputy
-      handover key add-slot recovery --label spare
+      handover key add-slot recovery --label spare --recovery-code-file spare-code.txt
     """
     from vault.crypto import keyadmin
 
+    deliver = context.deliver_recovery_codes(recovery_code_file)
+
+    def announce(added: keyadmin.SlotAdded) -> None:
+        if json_:
+            shown = None if recovery_code_file else added.recovery_code
+            if added.recovery_code and recovery_code_file:
+                deliver({added.slot.label: added.recovery_code})
+            output.json_value({**added.to_dict(), "recovery_code": shown})
+            return
+        typer.echo(f"added {added.slot.kind} slot {added.slot.label!r} ({str(added.slot.id)[:8]})")
+        if added.recovery_code:
+            deliver({added.slot.label: added.recovery_code})
+
     with context.registry() as reg:
-        added = keyadmin.add_slot(reg, kind, label, context.new_passphrase(new_passphrase_file))
-    if json_:
-        output.json_value(added.to_dict())
-        return
-    typer.echo(f"added {added.slot.kind} slot {added.slot.label!r} ({str(added.slot.id)[:8]})")
-    if added.recovery_code:
-        typer.echo(f"\nRecovery code (shown only once):\n\n    {added.recovery_code}\n")
+        keyadmin.add_slot(
+            reg, kind, label, context.new_passphrase(new_passphrase_file), announce=announce
+        )
 
 
 @app.command("remove-slot")
@@ -123,31 +143,42 @@ def change_passphrase(
 
 
 @app.command("rotate")
-def rotate(json_: JsonFlag = False) -> None:
+def rotate(recovery_code_file: RecoveryCodeFile = None, json_: JsonFlag = False) -> None:
     """Make a new data key and re-seal every secret under it, in one transaction.
 
-    Passphrase and keyring slots are re-wrapped; each recovery slot gets a new code (printed
-    once); a slot whose secret is not at hand is dropped and named.
+    Passphrase and keyring slots are re-wrapped; each recovery slot gets a new code; a slot
+    whose secret is not at hand is dropped and named. The new codes are printed (or written to
+    --recovery-code-file) before anything is saved: if they cannot be, nothing changes and the
+    old passphrase and code still open the registry.
 
     \b
-    Example:
+    Examples:
       handover key rotate
+      handover key rotate --recovery-code-file new-code.txt
     """
     from vault.crypto import keyadmin
 
+    deliver = context.deliver_recovery_codes(recovery_code_file)
+
+    def announce(result: keyadmin.Rotation) -> None:
+        if json_:
+            if recovery_code_file:
+                deliver(result.recovery_codes)
+            shown = {} if recovery_code_file else result.recovery_codes
+            output.json_value({**result.to_dict(), "recovery_codes": shown})
+            return
+        typer.echo(
+            f"new data key {str(result.new_key)[:8]}: {result.secrets} secrets re-sealed; "
+            f"slots kept: {', '.join(result.slots_kept) or 'none'}"
+        )
+        if result.slots_dropped:
+            typer.echo(
+                f"slots dropped (their secret was not given): {', '.join(result.slots_dropped)}"
+            )
+        deliver(result.recovery_codes)
+
     with context.registry() as reg:
-        result = keyadmin.rotate(reg)
-    if json_:
-        output.json_value(result.to_dict())
-        return
-    typer.echo(
-        f"new data key {str(result.new_key)[:8]}: {result.secrets} secrets re-sealed; "
-        f"slots kept: {', '.join(result.slots_kept) or 'none'}"
-    )
-    if result.slots_dropped:
-        typer.echo(f"slots dropped (their secret was not given): {', '.join(result.slots_dropped)}")
-    for label, code in result.recovery_codes.items():
-        typer.echo(f"\nNew recovery code for slot {label!r} (shown only once):\n\n    {code}\n")
+        keyadmin.rotate(reg, announce=announce)
 
 
 @app.command("rewrap")

@@ -3,6 +3,7 @@ registry."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,18 +13,22 @@ from handover.cli import context
 from handover.cli.context import JsonFlag
 
 app = context.sub_app(
-    "IT cell members of a shared registry: officers whose identities open every post's key. "
-    "Run these with your own --identity, as a member."
+    "IT cell members: officers who act for the department. They may sign a post's packet for "
+    "the department (a vacant post, a holder who cannot act), and packets they sign are "
+    "accepted here as the IT cell's. On a shared registry their identities also open every "
+    "post's key; run these there with your own --identity, as a member."
 )
 Officer = Annotated[str, typer.Argument(help="The officer (with identity keys on record).")]
 
 
 @app.command("add")
 def add(officer: Officer, json_: JsonFlag = False) -> None:
-    """Make an officer an IT cell member: every post's key is wrapped to them too.
+    """Make an officer an IT cell member (their card must be on record). On a shared registry
+    every post's key is wrapped to them too.
 
     \b
-    Example:
+    Examples:
+      handover member add itc-0001
       handover --identity itc.identity member add itc-0002
     """
     from vault.records import members
@@ -33,30 +38,53 @@ def add(officer: Officer, json_: JsonFlag = False) -> None:
     if json_:
         output.json_value(change.to_dict())
     else:
-        typer.echo(f"{change.member} is a member; {change.posts} post key(s) wrapped to them")
+        typer.echo(
+            f"{change.member} is an IT cell member"
+            + (f"; {change.posts} post key(s) wrapped to them" if change.posts else "")
+        )
 
 
 @app.command("remove")
-def remove(officer: Officer, json_: JsonFlag = False) -> None:
-    """Remove a member: every key they could open is replaced and their secrets re-sealed, and
-    those posts' credentials are marked for rotation.
+def remove(
+    officer: Officer,
+    recovery_code_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--recovery-code-file",
+            metavar="PATH",
+            help="On a shared registry the registry key is renewed: write its new recovery code "
+            "to this new file instead of printing it (before anything is saved).",
+        ),
+    ] = None,
+    json_: JsonFlag = False,
+) -> None:
+    """Remove a member. On a shared registry every key they could open is replaced and their
+    secrets re-sealed, and those posts' credentials are marked for rotation.
 
     \b
     Example:
-      handover --identity itc.identity member remove itc-0002
+      handover --identity itc.identity member remove itc-0002 --recovery-code-file code.txt
     """
     from vault.records import members
 
-    with context.registry() as reg:
-        change = members.remove(reg, officer)
-    if json_:
-        output.json_value(change.to_dict())
-    else:
+    deliver = context.deliver_recovery_codes(recovery_code_file)
+
+    def announce(change: members.Change) -> None:
+        if json_:
+            if recovery_code_file:
+                deliver(change.recovery_codes)
+            shown = {} if recovery_code_file else change.recovery_codes
+            output.json_value({**change.to_dict(), "recovery_codes": shown})
+            return
         typer.echo(
             f"{change.member} removed: {change.posts} post(s) re-keyed, "
             f"{change.secrets_resealed} secrets re-sealed, {change.credentials_marked} "
             "accounts marked for rotation"
         )
+        deliver(change.recovery_codes)
+
+    with context.registry() as reg:
+        members.remove(reg, officer, announce=announce)
 
 
 @app.command("list")

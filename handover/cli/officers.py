@@ -12,7 +12,9 @@ from handover.cli import context
 from handover.cli.context import JsonFlag
 
 if TYPE_CHECKING:
+    from handover.card import Card
     from vault.model import Officer
+    from vault.records.identities import OnRecord
 
 app = context.sub_app("Officers: the people who hold posts, and who holds which post when.")
 
@@ -197,42 +199,104 @@ def import_card(
     card: Annotated[
         Path, typer.Argument(help="An identity card file from 'handover identity card'.")
     ],
+    confirmed: Annotated[
+        str | None,
+        typer.Option(
+            "--confirmed",
+            metavar="TEXT",
+            help="Who confirmed the card's safety code with the officer, and how (needed "
+            "without a terminal; on a terminal you are asked).",
+        ),
+    ] = None,
+    replace_key: Annotated[
+        bool,
+        typer.Option(
+            "--replace-key", help="Replace the keys on record for this officer (needs --reason)."
+        ),
+    ] = False,
+    reason: Annotated[
+        str | None,
+        typer.Option("--reason", help="Why the officer's keys changed (with --replace-key)."),
+    ] = None,
     json_: JsonFlag = False,
 ) -> None:
     """Record another officer's public keys from their identity card.
 
-    The card's self-signature is checked. Confirm the printed fingerprint with the officer by
-    phone before trusting packets or receipts they sign.
+    The card's self-signature is checked. Then read its safety code with the officer, by phone
+    or in person: the same thirty digits must show on both sides ('handover identity card' shows
+    theirs). Who confirmed it, and how, is recorded. A card with other keys than those on record
+    for the officer is refused unless you replace them knowingly: --replace-key --reason TEXT.
 
     \b
-    Example:
+    Examples:
       handover officer import-card ravi.card
+      handover officer import-card asha.card --confirmed "phone call with Asha Mehta, 2026-12-01"
+      handover officer import-card asha-new.card --replace-key --reason "new laptop" \\
+          --confirmed "in person, IT cell, 2026-12-02"
     """
     from handover.card import import_card as do_import
+    from handover.card import read
+    from handover.errors import UsageError
+    from vault.records import identities
 
-    data = context.read_file(card)
+    if reason and not replace_key:
+        raise UsageError("--reason goes with --replace-key")
+    info = read(context.read_file(card))
     with context.registry() as reg:
-        info, imported = do_import(reg, data)
+        known = identities.on_record(reg, info.officer, info.age_recipient, info.signing_key)
+        refused = known.safety_code is not None and not known.same_keys and not replace_key
+        if not known.same_keys and confirmed is None and not refused:
+            confirmed = _confirm_on_terminal(info, known, replace_key)
+        imported = do_import(
+            reg, info, confirmed=confirmed, replace_reason=reason if replace_key else None
+        )
     if json_:
         output.json_value(
             {
                 "officer": info.officer,
                 "name": info.name,
                 "fingerprint": info.fingerprint,
+                "safety_code": imported.safety_code,
                 "new_officer": imported.new_officer,
                 "replaced": imported.replaced,
+                "previous_safety_code": imported.previous_safety_code,
                 "unchanged": imported.unchanged,
             }
         )
         return
     if imported.unchanged:
-        typer.echo(f"{info.officer} ({info.name}): this key is already on record")
+        typer.echo(f"{info.officer} ({known.name or info.name}): these keys are already on record")
     else:
         what = "new officer" if imported.new_officer else "officer"
-        typer.echo(f"imported {what} {info.officer} ({info.name})")
+        typer.echo(f"imported {what} {info.officer} ({known.name or info.name})")
         if imported.replaced:
-            typer.echo(f"their previous key {imported.replaced} is kept as history")
+            typer.echo(f"their previous keys ({imported.previous_safety_code}) are kept as history")
+    typer.echo(f"safety code {imported.safety_code}")
+
+
+def _confirm_on_terminal(info: Card, known: OnRecord, replacing: bool) -> str:
+    """Show the safety code on the terminal and ask whether the officer read the same."""
+    import sys
+
+    from handover.errors import UsageError
+
+    if not sys.stdin.isatty():
+        raise UsageError(
+            "no terminal to confirm the safety code on: read it with the officer, then give "
+            '--confirmed TEXT (who confirmed, how; e.g. "phone call with Asha Mehta, 2026-12-01")'
+        )
+    typer.echo(f"Card of {info.officer} ({info.name}), grade {info.grade or '-'}", err=True)
+    if known.officer_known and known.name and known.name != info.name:
+        typer.echo(f"  this registry knows {info.officer} as: {known.name}", err=True)
+    if known.safety_code and not known.same_keys:
+        typer.echo(f"  keys on record now: {known.safety_code}", err=True)
+        if not replacing:
+            typer.echo("  THE CARD'S KEYS DIFFER FROM THOSE ON RECORD", err=True)
+    typer.echo(f"\n  safety code   {info.safety_code}\n", err=True)
     typer.echo(
-        f"fingerprint {info.fingerprint}\nconfirm it with {info.name} out of band "
-        "(by phone) before trusting their packets"
+        f"Ask {info.name} to read their safety code ('handover identity card' shows it).",
+        err=True,
     )
+    if not typer.confirm("Do the codes match, digit for digit?", default=False, err=True):
+        raise typer.Abort()
+    return "safety code read aloud and confirmed at the terminal"

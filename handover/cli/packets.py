@@ -1,4 +1,5 @@
-"""``handover packet``: create, inspect and claim handover packets, and record receipts."""
+"""``handover packet``: create, inspect, claim and witness handover packets; record receipts and
+rotation reports."""
 
 from __future__ import annotations
 
@@ -30,21 +31,39 @@ def create(
     expires: Annotated[
         str | None,
         typer.Option(
-            "--expires", help="Lifetime, e.g. 14d, 36h, 2w (default: packet_expiry_days)."
+            "--expires",
+            help="Lifetime, e.g. 14d, 36h, 2w; at most 90 days (default: packet_expiry_days).",
         ),
     ] = None,
     sender: Annotated[
         str | None,
-        typer.Option("--from", help="Sign as this officer (default: the post's holder)."),
+        typer.Option(
+            "--from",
+            help="Sign as this officer: the post's holder (the default), or an IT cell member "
+            "acting for the department (with --reason).",
+        ),
+    ] = None,
+    reason: Annotated[
+        str | None,
+        typer.Option(
+            "--reason",
+            help="Why the IT cell signs instead of the holder (post vacant, holder transferred "
+            "or unreachable); written into the packet and the log.",
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     json_: JsonFlag = False,
 ) -> None:
     """Make the handover packet of a post for the incoming officer.
 
+    Only the post's holder signs it, or an IT cell member for the department with a reason:
+    the packet says in which capacity, and the claimant's registry checks it.
+
     \b
-    Example:
+    Examples:
       handover packet create --post collector-ahmedabad --to ias-0077 -o p.handover
+      handover packet create --post dio-kheda --to gis-0150 --from itc-0001 \\
+          --reason "post vacant since the transfer of 2026-11-20" -o dio-kheda.handover
     """
     from handover import packet
 
@@ -56,22 +75,25 @@ def create(
             to,
             lifetime=lifetime,
             sender=sender,
+            reason=reason,
             write=lambda data: context.write_new_file(out, data, force=force, mode=0o600),
         )
     if json_:
         output.json_value({**made.to_dict(), "file": str(out)})
         return
+    capacity = "as holder" if made.capacity == "holder" else "for the IT cell"
     typer.echo(
-        f"wrote {out}: {made.accounts} accounts of {made.post}, from {made.sender} to "
-        f"{made.recipient}"
-        + (f" and {made.escrow} escrow" if made.escrow else "")
+        f"wrote {out}: {made.accounts} accounts of {made.post} (handover {made.sequence}), "
+        f"signed by {made.sender} {capacity}, to {made.recipient}"
+        + (f" and {made.escrow} escrow" if made.escrow else " (no escrow)")
         + f", expires {packet.iso(made.expires)}\nsha256 {made.sha256}"
     )
 
 
 @app.command("inspect")
 def inspect(packet_file: PacketFile, json_: JsonFlag = False) -> None:
-    """Check a packet's signature and show who sent it, to whom, for which post; no key needed.
+    """Check a packet's signature and show who sent it, in which capacity, to whom, for which
+    post; no key needed. Read the sender's safety code aloud together before you claim.
 
     \b
     Example:
@@ -89,11 +111,15 @@ def inspect(packet_file: PacketFile, json_: JsonFlag = False) -> None:
     if json_:
         output.json_value(info.to_dict())
         return
+    capacity = "holder of the post" if info.capacity == "holder" else "IT cell, for the department"
     output.fields(
         [
             ("signature", f"good, by {info.sender['officer']} ({info.sender['name']})"),
             ("signer key", f"{info.sender['fingerprint']}: {info.sender_known}"),
-            ("packet", str(info.packet_id)),
+            ("safety code", info.sender_safety_code or "unknown (format 1, signer not on record)"),
+            ("capacity", capacity + (f": {info.reason}" if info.reason else "")),
+            ("packet", f"{info.packet_id} (format {info.format})"),
+            ("handover", info.sequence if info.sequence is not None else "not numbered (format 1)"),
             ("post", f"{info.post['slug']} ({info.post['title']})"),
             (
                 "to",
@@ -122,9 +148,11 @@ def claim(
 ) -> None:
     """Verify a packet addressed to you and take the post into this registry.
 
-    Refused: an unknown signer, a packet for someone else, an expired one, one already
-    claimed, and anything damaged or altered. On success every credential is marked 'rotation
-    due', and a checklist and a signed receipt are written.
+    Refused: an unknown signer; a signer this registry's records do not entitle (the post is
+    held here by someone else); a packet older than a handover of the post you already have;
+    one for someone else, expired, dated in the future or already claimed; anything damaged or
+    altered. On success every credential is marked 'rotation due', and a checklist and a signed
+    receipt are written.
 
     \b
     Example:
@@ -139,15 +167,47 @@ def claim(
     if json_:
         output.json_value({**done.to_dict(), "receipt": str(target)})
         return
+    signed = "as holder" if done.capacity == "holder" else f"for the IT cell ({done.reason})"
     typer.echo(
-        f"claimed {done.post} from {done.sender}: {done.accounts_added} accounts added, "
-        f"{done.accounts_updated} updated; {done.officer} now holds the post"
+        f"claimed {done.post} from {done.sender} (signed {signed}): {done.accounts_added} "
+        f"accounts added, {done.accounts_updated} updated; {done.officer} now holds the post"
     )
     typer.echo(f"receipt written to {target}: send it to {done.sender} or the IT cell")
     typer.echo(f"\nBefore {done.rotation_due:%Y-%m-%d %H:%M} UTC, for every account:")
     for item in done.checklist:
         typer.echo(f"  [ ] {item}")
     typer.echo("\nAccounts: " + ", ".join(done.accounts))
+
+
+@app.command("witness")
+def witness(packet_file: PacketFile, json_: JsonFlag = False) -> None:
+    """Record a packet made in another registry (an officer's own), so that the IT cell can take
+    its receipt and keep its escrow copy.
+
+    The packet's signer must be entitled by this registry's records: the post's holder here, or
+    an IT cell member for the department.
+
+    \b
+    Example:
+      handover packet witness p.handover
+    """
+    from handover.claim import witness as do_witness
+
+    data = context.read_file(packet_file)
+    with context.registry() as reg:
+        done = do_witness(reg, data)
+    if json_:
+        output.json_value(done.to_dict())
+        return
+    typer.echo(
+        f"recorded packet {done.packet_id}: handover of {done.post} from {done.sender} to "
+        f"{done.recipient}"
+        + (
+            "; its escrow copy is kept"
+            if done.escrow_copy
+            else "; no escrow copy for this registry"
+        )
+    )
 
 
 @app.command("receipt")
@@ -160,26 +220,34 @@ def receipt(
     """Record the incoming officer's receipt (or later, their rotation report).
 
     A receipt completes the handover: the outgoing tenure ends, the incoming one begins, and the
-    post's credentials here are marked 'rotation due' (the outgoing officer still knows them). A
-    rotation report then clears the mark for every account the new holder has rotated.
+    post's credentials here are marked 'rotation due' (the outgoing officer still knows them).
+    Only the officer the packet was addressed to may sign it, for a packet made or witnessed
+    here. A rotation report, from the post's holder, then clears the mark for every account
+    rotated, brings the holder's changes (contacts, 2FA, verification) into this registry, and
+    keeps the escrow copy of the new credentials.
 
     \b
     Examples:
       handover packet receipt r.receipt
       handover packet receipt collector-ahmedabad.rotation
     """
-    from handover.claim import REPORT_MAGIC, record_receipt, record_report
+    from handover.claim import is_report, record_receipt, record_report
 
     data = context.read_file(receipt_file)
     with context.registry() as reg:
-        if data.startswith(REPORT_MAGIC.encode()):
+        if is_report(data):
             reported = record_report(reg, data)
             if json_:
                 output.json_value(reported.to_dict())
             else:
                 typer.echo(
-                    f"{reported.officer} reports {reported.rotated} of "
-                    f"{reported.accounts} accounts of {reported.post} rotated"
+                    f"{reported.officer} reports {reported.rotated} of {reported.accounts} "
+                    f"accounts of {reported.post} rotated"
+                    + (
+                        "; the escrow copy of the new credentials is kept"
+                        if reported.escrowed
+                        else "; no escrow copy for this registry"
+                    )
                 )
             return
         done = record_receipt(reg, data)
@@ -206,9 +274,11 @@ def report(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     json_: JsonFlag = False,
 ) -> None:
-    """Write a signed rotation report for a post you hold, for the outgoing officer or IT cell.
+    """Write a signed rotation report for a post you hold, for the IT cell.
 
-    It says, for each account, whether its credentials were rotated since the handover.
+    It says, for each account, whether its credentials were rotated since the handover, and
+    carries what you changed (contacts, 2FA, verification); the new credentials travel only
+    inside an escrow copy that the department's escrow key opens.
 
     \b
     Example:
@@ -224,4 +294,5 @@ def report(
     else:
         typer.echo(
             f"wrote {out}: {made.rotated} of {made.accounts} accounts of {made.post} rotated"
+            + ("; escrow copy enclosed" if made.escrowed else "; no escrow (none was named)")
         )

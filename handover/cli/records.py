@@ -116,7 +116,7 @@ def restore(
         context.location(),
         data,
         unlocker=context.unlocker(),
-        actor=context.actor(),
+        actor=context.actor()[0],
         clock=context.now,
         force=force,
     )

@@ -66,6 +66,6 @@ def make_pair(make_cli: Callable[..., Cli], tmp_path: Path, *, exchange: bool = 
     a.ok("identity", "card", "-o", str(tmp_path / "asha.card"))
     b.ok("identity", "card", "-o", str(tmp_path / "ravi.card"))
     if exchange:
-        b.ok("officer", "import-card", str(tmp_path / "asha.card"))
-        a.ok("officer", "import-card", str(tmp_path / "ravi.card"))
+        b.ok("officer", "import-card", str(tmp_path / "asha.card"), "--confirmed", "phone call")
+        a.ok("officer", "import-card", str(tmp_path / "ravi.card"), "--confirmed", "phone call")
     return Pair(a, b, tmp_path)

@@ -132,11 +132,79 @@ def _import_order(cli: Cli, line: str) -> None:
 
 
 def _tamper_log(cli: Cli) -> None:
+    _disable_append_only(cli)
+    sql(cli, "UPDATE events SET actor = 'mallory' WHERE seq = 2")
+
+
+def _disable_append_only(cli: Cli) -> None:
     if BACKEND == "sqlite":
         sql(cli, "DROP TRIGGER events_no_update")
     else:
         sql(cli, "ALTER TABLE events DISABLE TRIGGER events_no_update")
-    sql(cli, "UPDATE events SET actor = 'mallory' WHERE seq = 2")
+
+
+def _backdate_an_entry(cli: Cli) -> None:
+    """What a registry written before handover refused back-dated entries may hold: entry 3
+    dated an hour before entry 2, and the chain from there made anew, so that it verifies."""
+    from types import SimpleNamespace
+
+    from vault.store import journal, schema
+
+    _disable_append_only(cli)
+    engine = engine_for(cli.location)
+    table = schema.events
+    with engine.begin() as conn:
+        rows = conn.execute(sa.select(table).order_by(table.c.seq)).all()
+        prev_hash = rows[1].hash
+        for row in rows[2:]:
+            at = rows[1].at - dt.timedelta(hours=1) if row.seq == 3 else row.at
+            entry = SimpleNamespace(**{**row._asdict(), "at": at, "prev_hash": prev_hash})
+            digest = journal.entry_hash(prev_hash, journal.content_of(entry))
+            conn.execute(
+                table.update()
+                .where(table.c.seq == row.seq)
+                .values(at=at, prev_hash=prev_hash, hash=digest)
+            )
+            prev_hash = digest
+    engine.dispose()
+
+
+def _remove_escrow(cli: Cli) -> None:
+    for item in cli.json("config", "escrow", "list"):
+        cli.ok("config", "escrow", "remove", item["recipient"])
+
+
+def _ravi_card(cli: Cli, name: str, seed: bytes, age_secret: str) -> str:
+    from tests.vectors import generate as g
+
+    path = cli.home / name
+    path.write_bytes(g.make_card(seed, age_secret, "ias-0077", "Ravi Desai", "selection grade"))
+    return str(path)
+
+
+def _replace_a_key(cli: Cli) -> None:
+    import pyrage
+
+    from tests.vectors import generate as g
+
+    cli.ok("officer", "import-card", _ravi_card(cli, "ravi.card", g.RECIPIENT_SEED,
+           g.RECIPIENT_AGE), "--confirmed", "phone call")  # fmt: skip
+    other = _ravi_card(cli, "ravi-new.card", bytes(range(64, 96)),
+                       str(pyrage.x25519.Identity.generate()))  # fmt: skip
+    assert "--replace-key" in cli.fails("officer", "import-card", other, "--confirmed", "phone")
+    cli.ok("officer", "import-card", other, "--replace-key", "--reason", "new laptop",
+           "--confirmed", "in person at the IT cell")  # fmt: skip
+
+
+def _open_escrow(cli: Cli) -> None:
+    from tests.vectors import generate as g
+
+    cli.ok("officer", "import-card", _ravi_card(cli, "ravi.card", g.RECIPIENT_SEED,
+           g.RECIPIENT_AGE), "--confirmed", "phone call")  # fmt: skip
+    cli.ok("packet", "create", "--post", "collector-ahmedabad", "--to", "ias-0077", "-o",
+           str(cli.home / "p.handover"))  # fmt: skip
+    cli.ok("escrow", "open", "--post", "collector-ahmedabad", "--escrow-identity",
+           str(cli.home / "escrow.identity"), "--reason", "holder unreachable")  # fmt: skip
 
 
 # rule -> (steps, expected {(rule, object)}, audit environment)
@@ -315,6 +383,30 @@ CASES: dict[str, Case] = {
         {},
     ),
     "log.broken": (_tamper_log, {("log.broken", "entry 2")}, {}),
+    "log.time-order": (_backdate_an_entry, {("log.time-order", "entry 3")}, {}),
+    "clock.overridden": (
+        lambda c: c.ok(
+            "account",
+            "edit",
+            "facebook:collectorahd",
+            "--url",
+            "https://fb.com/x",
+            env={"HANDOVER_NOW": LATER},
+        ),
+        {("clock.overridden", "clock")},
+        {"HANDOVER_NOW": LATER},
+    ),
+    "escrow.none": (_remove_escrow, {("escrow.none", "escrow")}, {}),
+    "identity.replaced": (
+        _replace_a_key,
+        {("identity.replaced", "ias-0077")},
+        {},
+    ),
+    "escrow.opened": (
+        _open_escrow,
+        {("escrow.opened", "x:@CollectorAhd"), ("escrow.opened", "facebook:collectorahd")},
+        {},
+    ),
 }
 
 

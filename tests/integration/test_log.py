@@ -54,8 +54,8 @@ def test_every_change_is_logged_without_secrets(seeded: Cli) -> None:
     seeded.ok("account", "set-password", "x:@CollectorAhd", input="Sup3r-Secret!\n")
     entries = seeded.json("log", "list")
     actions = [e["action"] for e in entries]
-    assert actions[:3] == ["key.slot.add", "key.slot.add", "registry.init"]
-    assert actions[3:] == [
+    assert actions[:4] == ["key.slot.add", "key.slot.add", "escrow.add", "registry.init"]
+    assert actions[4:] == [
         "domain.add",
         "post.add",
         "officer.add",
@@ -63,12 +63,12 @@ def test_every_change_is_logged_without_secrets(seeded: Cli) -> None:
         "account.add",
         "credential.password.set",
     ]
-    assert all(e["actor"] == "tester" for e in entries[3:])
+    assert all(e["actor"] == "tester (declared)" for e in entries[4:])
     assert "Sup3r-Secret" not in json.dumps(entries)
     about = seeded.json("log", "list", "--object", "x:@collectorahd")
     assert [e["action"] for e in about] == ["account.add", "credential.password.set"]
     assert seeded.json("log", "list", "--since", "2999-01-01") == []
-    assert seeded.ok("log", "verify").stdout.startswith("log verified: 9 entries")
+    assert seeded.ok("log", "verify").stdout.startswith("log verified: 10 entries")
 
 
 def test_a_failed_change_logs_nothing(seeded: Cli) -> None:

@@ -21,7 +21,7 @@ def test_handover_end_to_end(pair: Pair) -> None:
     packet = pair.packet()
     inspected = pair.b.json("packet", "inspect", str(packet))
     assert inspected["signature"] == "good"
-    assert inspected["sender_known"] == "key on record"
+    assert inspected["sender_known"] == "Asha Mehta: key on record"
     assert inspected["post"]["slug"] == "collector-ahmedabad"
     assert inspected["recipient"]["officer"] == "ias-0077"
     assert inspected["accounts"] == 2
@@ -68,7 +68,7 @@ def test_escrow_recipient_can_open_the_packet(pair: Pair, tmp_path: Path) -> Non
     escrow = pyrage.x25519.Identity.generate()
     pair.a.ok("config", "escrow", "add", str(escrow.to_public()), "--label", "IT cell")
     packet = Packet.from_bytes(pair.packet().read_bytes())
-    assert packet.header.escrow == [str(escrow.to_public())]
+    assert str(escrow.to_public()) in packet.header.escrow
     manifest = json.loads(pyrage.decrypt(packet.age_block, [escrow]))
     assert manifest["post"]["slug"] == "collector-ahmedabad"
 
@@ -155,7 +155,7 @@ def test_bad_packets_change_nothing(
 
 def test_unknown_signer_and_changed_key(make_cli: Callable[..., Cli], tmp_path: Path) -> None:
     pair = make_pair(make_cli, tmp_path, exchange=False)
-    pair.a.ok("officer", "import-card", str(tmp_path / "ravi.card"))
+    pair.a.ok("officer", "import-card", str(tmp_path / "ravi.card"), "--confirmed", "by phone")
     packet = pair.packet()
     before = pair.b.dump()
     line = pair.b.fails("packet", "claim", str(packet))
@@ -163,7 +163,7 @@ def test_unknown_signer_and_changed_key(make_cli: Callable[..., Cli], tmp_path: 
     assert "SHA256:" in line
     assert pair.b.dump() == before
     # Asha's keys are replaced: her old card no longer matches the packet's key.
-    pair.b.ok("officer", "import-card", str(tmp_path / "asha.card"))
+    pair.b.ok("officer", "import-card", str(tmp_path / "asha.card"), "--confirmed", "by phone")
     pair.a.ok("identity", "create", "--officer", "ias-0042", "--replace")
     newer = pair.packet("newer.handover")
     before = pair.b.dump()
@@ -176,7 +176,7 @@ def test_wrong_recipient(pair: Pair, make_cli: Callable[..., Cli], tmp_path: Pat
     c = make_cli("c")
     c.ok("officer", "add", "ias-0099", "--name", "Someone Else")
     c.ok("identity", "create", "--officer", "ias-0099")
-    c.ok("officer", "import-card", str(tmp_path / "asha.card"))
+    c.ok("officer", "import-card", str(tmp_path / "asha.card"), "--confirmed", "by phone")
     packet = pair.packet()
     before = c.dump()
     line = c.fails("packet", "claim", str(packet))
@@ -198,6 +198,7 @@ def test_header_and_manifest_disagreeing(pair: Pair, tmp_path: Path) -> None:
     """A validly signed packet whose encrypted manifest names another recipient or packet."""
     import pyrage
 
+    from handover.claim import REPEATED_V2
     from handover.packet import NAMESPACE, Packet
     from tests.conftest import PASSPHRASE
     from vault.canonical import canonical
@@ -220,12 +221,9 @@ def test_header_and_manifest_disagreeing(pair: Pair, tmp_path: Path) -> None:
     reg.close()
     recipient = pyrage.x25519.Recipient.from_str(original.header.recipient["recipient"])
     base = {
-        "format": 1,
+        "format": 2,
         "kind": "handover-manifest",
-        **{
-            k: original.header.raw[k]
-            for k in ("packet_id", "created", "expires", "from", "to", "escrow")
-        },
+        **{k: original.header.raw[k] for k in REPEATED_V2},
         "post": {"slug": "collector-ahmedabad", "title": "x", "level": "district"},
         "accounts": [],
         "groups": [],
@@ -241,7 +239,7 @@ def test_header_and_manifest_disagreeing(pair: Pair, tmp_path: Path) -> None:
     before = pair.b.dump()
     for name, manifest in variants.items():
         age_block = pyrage.encrypt(canonical(manifest), [recipient], armored=True)
-        unsigned = Packet(original.header.__class__.check(header), age_block, "")
+        unsigned = Packet(original.header.__class__.check(header, 2), age_block, "")
         signature = sshsig.sign(keys.signing_pem, NAMESPACE, unsigned.signed)
         path = tmp_path / f"{name}.handover"
         path.write_bytes(unsigned.signed + signature.encode())
@@ -288,8 +286,29 @@ def test_standard_tools_verify_and_open_the_packet(pair: Pair, tmp_path: Path) -
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
-    assert 'Good "handover.packet.v1" signature for ias-0042' in proc.stdout + proc.stderr
+    assert 'Good "handover.packet.v2" signature for ias-0042' in proc.stdout + proc.stderr
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["to"]["officer"] == "ias-0077"
     passwords = [a["secrets"]["password"] for a in manifest["accounts"]]
     assert "S3cret-Passw0rd!" in passwords
+
+
+def test_the_safety_code_computed_with_stock_tools(pair: Pair) -> None:
+    """docs/packet-format.md's safety-code block, run as written on Asha's card, prints the code
+    that 'identity card' showed her and 'import-card' showed Ravi."""
+    shown = pair.a.ok("identity", "card", "-o", str(pair.dir / "again.card")).stdout
+    code = shown.split("safety code ", 1)[1].splitlines()[0]
+    imported = pair.b.json("officer", "import-card", str(pair.dir / "asha.card"))
+    assert imported["safety_code"] == code
+    script = (Path(__file__).parents[2] / "docs" / "packet-format.md").read_text()
+    commands = script.split("```sh safety-code\n", 1)[1].split("```", 1)[0]
+    proc = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", commands],
+        cwd=pair.dir,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == code

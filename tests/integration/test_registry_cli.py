@@ -61,7 +61,7 @@ def test_foundation_session(seeded: Cli) -> None:
         ("unverified", "applied"),
     ]
     assert shown["history"][1]["evidence"] == "request of 2026-02-01"
-    assert shown["history"][1]["recorded_by"] == "tester"
+    assert shown["history"][1]["recorded_by"] == "tester (declared)"
 
     override = cli.json("account", "show", "facebook:collectorahd")["overrides"]
     assert [(o["field"], o["value"], o["reason"]) for o in override] == [

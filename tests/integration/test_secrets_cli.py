@@ -305,7 +305,7 @@ def test_the_passphrase_is_asked_for_on_a_terminal(secret: Cli) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HANDOVER_")}
     env["HANDOVER_REGISTRY"] = secret.location
     term = Terminal([HANDOVER, "account", "show", "x:@CollectorAhd", "--reveal", "--json"], env)
-    term.answer_secret(b"Passphrase or recovery code:", PASSPHRASE)
+    term.answer_secret(b"Registry passphrase or recovery code:", PASSPHRASE)
     assert term.finish() == 0, term.seen
     assert PASSWORD.encode() in term.seen
     assert PASSPHRASE.encode() not in term.seen  # typed, never echoed

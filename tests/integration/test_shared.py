@@ -31,7 +31,11 @@ class Officer:
 
     @property
     def env(self) -> dict[str, str]:
-        return {"HANDOVER_PASSPHRASE_FILE": str(self.pw), "HANDOVER_IDENTITY": str(self.file)}
+        return {
+            "HANDOVER_PASSPHRASE_FILE": str(self.pw),
+            "HANDOVER_IDENTITY": str(self.file),
+            "HANDOVER_IDENTITY_PASSPHRASE_FILE": str(self.pw),
+        }
 
     def ok(self, *args: str, input: str | None = None) -> Any:
         return self.cli.ok(*args, input=input, env=self.env)
@@ -77,7 +81,7 @@ def build_shared(make, root: Path) -> Cli:  # type: ignore[no-untyped-def]
             service_id,
             "--identity-file",
             str(officer.file),
-            env={"HANDOVER_PASSPHRASE_FILE": str(officer.pw)},
+            env={"HANDOVER_IDENTITY_PASSPHRASE_FILE": str(officer.pw)},
         )
     cli.ok("member", "add", "itc-0001")
     cli.ok("officer", "assign", "ias-0042", "collector-ahmedabad")
@@ -188,7 +192,7 @@ def test_wrong_identity_passphrase(shared: Cli, tmp_path: Path) -> None:
         "show",
         "x:@CollectorAhd",
         "--reveal",
-        env={**asha.env, "HANDOVER_PASSPHRASE_FILE": str(wrong)},
+        env={**asha.env, "HANDOVER_IDENTITY_PASSPHRASE_FILE": str(wrong)},
     )
     assert line.startswith("handover: wrong passphrase for the identity file")
 
@@ -199,9 +203,18 @@ def test_an_account_moved_to_another_post_follows_its_key(shared: Cli) -> None:
     assert ravi.reveal("x:@CollectorAhd") == "asha-password"
 
 
-def test_members_need_a_shared_registry(seeded: Cli) -> None:
-    seeded.ok("identity", "create", "--officer", "ias-0042")
-    assert "shared registries" in seeded.fails("member", "add", "ias-0042")
+def test_members_of_a_registry_with_one_key_only_act_for_the_department(seeded: Cli) -> None:
+    """On an IT cell's own registry a member is a record of who may act for the department; no
+    key is wrapped to them."""
+    seeded.ok("officer", "add", "itc-0001", "--name", "IT cell")
+    assert "identity" in seeded.fails("member", "add", "itc-0001")
+    seeded.ok("identity", "create", "--officer", "itc-0001")
+    slots = len(seeded.json("key", "slots"))
+    assert "IT cell member" in seeded.ok("member", "add", "itc-0001").stdout
+    assert [m["officer"] for m in seeded.json("member", "list")] == ["itc-0001"]
+    assert len(seeded.json("key", "slots")) == slots
+    seeded.ok("member", "remove", "itc-0001")
+    assert seeded.json("member", "list") == []
 
 
 def test_an_identity_kept_in_the_os_keyring(shared: Cli) -> None:

@@ -1,9 +1,11 @@
-"""Generator of the committed test vectors: packets, a receipt and a card of format version 1.
+"""Generator of the committed test vectors: packets of format versions 1 and 2, receipts, a
+rotation report and cards.
 
 Keys and clock are fixed, and published here: they are test keys, never to be used for anything
 else. Age encryption is randomised, so each run writes different bytes; the committed files are
-one such run, and every later version of handover must still read, verify, open and claim them
-(``tests/test_vectors.py``). Run ``python -m tests.vectors.generate`` only when adding vectors.
+one such run, and every later version of handover must still read, verify and open them
+(``tests/test_vectors.py``). ``python -m tests.vectors.generate`` writes only the vectors that are
+missing: committed vectors are frozen.
 """
 
 from __future__ import annotations
@@ -57,14 +59,17 @@ def recipient(secret: str) -> str:
     return str(pyrage.x25519.Identity.from_str(secret).to_public())
 
 
-def people(escrow: bool) -> dict[str, Any]:
+def people(escrow: bool, fmt: int = 1) -> dict[str, Any]:
+    sender = {
+        "officer": "ias-0042",
+        "name": "Asha Mehta",
+        "signing_key": public(SENDER_SEED).openssh,
+        "fingerprint": public(SENDER_SEED).fingerprint,
+    }
+    if fmt >= 2:
+        sender["age_recipient"] = recipient(SENDER_AGE)
     return {
-        "from": {
-            "officer": "ias-0042",
-            "name": "Asha Mehta",
-            "signing_key": public(SENDER_SEED).openssh,
-            "fingerprint": public(SENDER_SEED).fingerprint,
-        },
+        "from": sender,
         "to": {
             "officer": "ias-0077",
             "name": "Ravi Desai",
@@ -193,13 +198,30 @@ def content() -> dict[str, Any]:
     }
 
 
-def make_packet(*, escrow: bool = False, packet_id: str = PACKET_ID) -> bytes:
+def make_packet(
+    *,
+    escrow: bool = False,
+    packet_id: str = PACKET_ID,
+    fmt: int = 1,
+    capacity: str = "holder",
+    reason: str | None = None,
+    sequence: int = 1,
+    previous: str = "",
+) -> bytes:
     """A packet built exactly as ``handover packet create`` builds one, from fixed inputs."""
     times = {"packet_id": packet_id, "created": packet.iso(CREATED), "expires": packet.iso(EXPIRES)}
-    who = people(escrow)
+    who = people(escrow, fmt)
+    if fmt >= 2:
+        who = {
+            **who,
+            "capacity": capacity,
+            "reason": reason,
+            "sequence": sequence,
+            "previous": previous,
+        }
     body = content()
     manifest = {
-        "format": 1,
+        "format": fmt,
         "kind": "handover-manifest",
         **times,
         **who,
@@ -207,7 +229,7 @@ def make_packet(*, escrow: bool = False, packet_id: str = PACKET_ID) -> bytes:
         "log_head": {"size": 42, "hash": "ab" * 32},
     }
     header = {
-        "format": 1,
+        "format": fmt,
         "kind": "handover-packet",
         **times,
         **who,
@@ -218,8 +240,9 @@ def make_packet(*, escrow: bool = False, packet_id: str = PACKET_ID) -> bytes:
         pyrage.x25519.Recipient.from_str(r) for r in (who["to"]["recipient"], *who["escrow"])
     ]
     ciphertext = pyrage.encrypt(canonical(manifest), recipients, armored=True)
-    unsigned = packet.Packet(packet.Header.check(header), ciphertext, "")
-    signature = sshsig.sign(pem(SENDER_SEED), packet.NAMESPACE, unsigned.signed)
+    unsigned = packet.Packet(packet.Header.check(header, fmt), ciphertext, "")
+    namespace = packet.NAMESPACE if fmt >= 2 else packet.NAMESPACE_V1
+    signature = sshsig.sign(pem(SENDER_SEED), namespace, unsigned.signed)
     return unsigned.signed + signature.encode()
 
 
@@ -239,12 +262,12 @@ def make_card(seed: bytes, age_secret: str, officer: str, name: str, grade: str)
     ).to_bytes()
 
 
-def make_receipt(packet_bytes: bytes) -> bytes:
+def make_receipt(packet_bytes: bytes, packet_id: str = PACKET_ID) -> bytes:
     key = public(RECIPIENT_SEED)
     body = {
         "format": 1,
         "kind": "handover-receipt",
-        "packet_id": PACKET_ID,
+        "packet_id": packet_id,
         "packet_sha256": packet.sha256(packet_bytes),
         "post": "collector-ahmedabad",
         "from": "ias-0042",
@@ -259,19 +282,94 @@ def make_receipt(packet_bytes: bytes) -> bytes:
     ).to_bytes()
 
 
+def make_report(escrow: bool = True) -> bytes:
+    """Ravi's rotation report (format 2): both accounts rotated, the login of one changed, the new
+    credentials inside an escrow copy to the IT cell's escrow key."""
+    key = public(RECIPIENT_SEED)
+    accounts = []
+    for item in content()["accounts"]:
+        facts = {k: v for k, v in item.items() if k != "secrets"}
+        facts["changed"] = {**facts["changed"], "password_changed_at": "2026-01-03T09:00:00+00:00"}
+        if facts["platform"] == "facebook":
+            facts["login_email"] = "collector.ahd@gujarat.gov.in"
+        accounts.append({**facts, "rotation_due": False})
+    recipients = [recipient(ESCROW_AGE)] if escrow else []
+    copy = None
+    if escrow:
+        document = {
+            "format": 1,
+            "kind": "handover-escrow-copy",
+            "post": {"slug": "collector-ahmedabad"},
+            "accounts": [
+                {"platform": a["platform"], "handle": a["handle"],
+                 "secrets": {"password": f"rotated-{a['platform']}"}}
+                for a in accounts
+            ],
+        }  # fmt: skip
+        copy = bytes(
+            pyrage.encrypt(
+                canonical(document), [pyrage.x25519.Recipient.from_str(recipients[0])], armored=True
+            )
+        ).decode()
+    body = {
+        "format": 2,
+        "kind": "handover-rotation-report",
+        "post": "collector-ahmedabad",
+        "officer": {"officer": "ias-0077", "signing_key": key.openssh,
+                    "fingerprint": key.fingerprint},
+        "reported": "2026-01-03T09:30:00.000000Z",
+        "accounts": accounts,
+        "escrow": {"recipients": recipients, "copy": copy},
+    }  # fmt: skip
+    return SignedDocument.create(
+        claim.REPORT_MAGIC,
+        body,
+        lambda m: sshsig.sign(pem(RECIPIENT_SEED), claim.REPORT_NAMESPACE, m),
+    ).to_bytes()
+
+
+V2_ITCELL_ID = "3d2c1b0a-9f8e-4d7c-8b6a-5f4e3d2c1b0a"
+
+
+def vectors() -> dict[str, Any]:
+    """Every vector, by file name: a function that makes it (some need another's bytes)."""
+    return {
+        "v1-basic.handover": lambda have: make_packet(),
+        "v1-escrow.handover": lambda have: make_packet(
+            escrow=True, packet_id="0a9e7d3c-5b1f-4e2a-8c6d-9f0b1a2c3d4e"
+        ),
+        "v1-basic.receipt": lambda have: make_receipt(have("v1-basic.handover")),
+        "v1-asha.card": lambda have: make_card(
+            SENDER_SEED, SENDER_AGE, "ias-0042", "Asha Mehta", "super time scale"
+        ),
+        "v1-ravi.card": lambda have: make_card(
+            RECIPIENT_SEED, RECIPIENT_AGE, "ias-0077", "Ravi Desai", "selection grade"
+        ),
+        "v2-basic.handover": lambda have: make_packet(fmt=2, escrow=True),
+        "v2-basic.receipt": lambda have: make_receipt(have("v2-basic.handover")),
+        "v2-itcell.handover": lambda have: make_packet(
+            fmt=2,
+            escrow=True,
+            packet_id=V2_ITCELL_ID,
+            capacity="it-cell",
+            reason="post vacant since the transfer order GAD/2026/114",
+            sequence=2,
+            previous=packet.sha256(have("v2-basic.receipt")),
+        ),
+        "v2-basic.rotation": lambda have: make_report(),
+    }
+
+
 def main() -> None:
-    basic = make_packet()
-    (HERE / "v1-basic.handover").write_bytes(basic)
-    (HERE / "v1-escrow.handover").write_bytes(
-        make_packet(escrow=True, packet_id="0a9e7d3c-5b1f-4e2a-8c6d-9f0b1a2c3d4e")
-    )
-    (HERE / "v1-basic.receipt").write_bytes(make_receipt(basic))
-    (HERE / "v1-asha.card").write_bytes(
-        make_card(SENDER_SEED, SENDER_AGE, "ias-0042", "Asha Mehta", "super time scale")
-    )
-    (HERE / "v1-ravi.card").write_bytes(
-        make_card(RECIPIENT_SEED, RECIPIENT_AGE, "ias-0077", "Ravi Desai", "selection grade")
-    )
+    """Write the vectors that are not there yet; a committed vector is never rewritten."""
+
+    def have(name: str) -> bytes:
+        return (HERE / name).read_bytes()
+
+    for name, make in vectors().items():
+        path = HERE / name
+        if not path.exists():
+            path.write_bytes(make(have))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -17,6 +18,8 @@ from typing import Any
 from vault.audit.model import Check, Finding, Rule, Severity
 from vault.audit.snapshot import Snapshot
 from vault.model import AccountKind, Level, Status, TwoFactor, is_super_time_scale
+from vault.records.escrowed import ESCROW_OPENED
+from vault.records.sealing import credential_state
 
 # Plain strings: compared once per account per rule, enum attribute lookups add up.
 Status_UNVERIFIED, Status_APPLIED, Status_VERIFIED, Status_REJECTED, Status_LAPSED = (
@@ -242,15 +245,22 @@ def totp_outside(snap: Snapshot, r: Rule) -> Iterator[Finding]:
             )
 
 
+ROTATE_REMEDY = (
+    "the holder changes the password on the platform and records it (handover account rotate "
+    "ACCOUNT); in the IT cell's registry their rotation report clears it (handover packet "
+    "receipt REPORT)"
+)
+
+
 @rule(
     "rotation.overdue",
     Severity.HIGH,
     "Credentials not rotated by the deadline after a handover",
-    "change the password on the platform, then handover account rotate ACCOUNT",
+    ROTATE_REMEDY,
 )
 def rotation_overdue(snap: Snapshot, r: Rule) -> Iterator[Finding]:
     for a in snap.accounts:
-        if a.rotation_due_at is not None and a.rotation_due_at < snap.now:
+        if a.rotation_due_at is not None and a.rotation_due_at < snap.now and not _escrow_opened(a):
             yield r.finding(
                 "account",
                 snap.ref(a),
@@ -264,15 +274,41 @@ def rotation_overdue(snap: Snapshot, r: Rule) -> Iterator[Finding]:
     "rotation.due",
     Severity.LOW,
     "Credentials due for rotation after a handover",
-    "change the password on the platform, then handover account rotate ACCOUNT",
+    ROTATE_REMEDY,
 )
 def rotation_due(snap: Snapshot, r: Rule) -> Iterator[Finding]:
     for a in snap.accounts:
-        if a.rotation_due_at is not None and a.rotation_due_at >= snap.now:
+        if (
+            a.rotation_due_at is not None
+            and a.rotation_due_at >= snap.now
+            and not _escrow_opened(a)
+        ):
             yield r.finding(
                 "account",
                 snap.ref(a),
                 f"{snap.ref(a)}: rotate by {a.rotation_due_at:%Y-%m-%d} ({a.rotation_reason})",
+                snap.where_post(a.post_id),
+            )
+
+
+def _escrow_opened(account: Any) -> bool:
+    return bool(account.rotation_reason) and account.rotation_reason.startswith(ESCROW_OPENED)
+
+
+@rule(
+    "escrow.opened",
+    Severity.CRITICAL,
+    "Credentials opened from escrow (break-glass) and not yet rotated",
+    "change the password on the platform at once, then handover account rotate ACCOUNT; "
+    "find out why the holder could not act",
+)
+def escrow_opened(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+    for a in snap.accounts:
+        if a.rotation_due_at is not None and _escrow_opened(a):
+            yield r.finding(
+                "account",
+                snap.ref(a),
+                f"{snap.ref(a)}: {a.rotation_reason}; rotate by {a.rotation_due_at:%Y-%m-%d}",
                 snap.where_post(a.post_id),
             )
 
@@ -299,16 +335,17 @@ def stale(snap: Snapshot, r: Rule) -> Iterator[Finding]:
 @rule(
     "credential.missing",
     Severity.LOW,
-    "Official account whose password is not in the registry",
-    "seal it so that it can be handed over: handover account set-password ACCOUNT",
+    "Official account whose password is neither in the registry nor escrowed",
+    "seal it so that it can be handed over: handover account set-password ACCOUNT (or have the "
+    "holder send a rotation report, which escrows it)",
 )
 def missing_password(snap: Snapshot, r: Rule) -> Iterator[Finding]:
     for a in _official(snap):
-        if not a.has_password:
+        if credential_state(a) == "missing":
             yield r.finding(
                 "account",
                 snap.ref(a),
-                f"{snap.ref(a)}: no password in the registry",
+                f"{snap.ref(a)}: no password in the registry or in escrow",
                 snap.where_post(a.post_id),
             )
 
@@ -553,3 +590,75 @@ def transfer_overdue(snap: Snapshot, r: Rule) -> Iterator[Finding]:
 def log_broken(snap: Snapshot, r: Rule) -> Iterator[Finding]:
     if snap.log.first_break is not None:
         yield r.finding("log", f"entry {snap.log.first_break.seq}", snap.log.first_break.reason)
+
+
+@rule(
+    "log.time-order",
+    Severity.HIGH,
+    "Event log entries dated before the entry they follow",
+    "find out who set the clock back, or edited the registry (handover log list); compare "
+    "with a backup",
+)
+def log_time_order(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+    if snap.log.back_in_time:
+        yield r.finding(
+            "log",
+            f"entry {snap.log.first_back_in_time}",
+            f"{snap.log.back_in_time} log entries are dated before the entry they follow, the "
+            f"first at entry {snap.log.first_back_in_time}",
+        )
+
+
+@rule(
+    "clock.overridden",
+    Severity.HIGH,
+    "Changes recorded with the clock overridden (HANDOVER_NOW)",
+    "HANDOVER_NOW is for tests and demonstrations: unset it on a registry in use, and check "
+    "the entries it dated (handover log list)",
+)
+def clock_overridden(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+    if snap.log.clock_overrides:
+        last = snap.log.last_override
+        yield r.finding(
+            "log",
+            "clock",
+            f"{snap.log.clock_overrides} log entries were made with the clock overridden, "
+            f"the last dated {last:%Y-%m-%d %H:%M} UTC"
+            if last
+            else "",
+        )
+
+
+@rule(
+    "escrow.none",
+    Severity.HIGH,
+    "No escrow: the department keeps no recoverable copy of handed-over credentials",
+    "make the department's escrow identity and keep it offline: handover escrow new-identity "
+    "-o FILE",
+)
+def no_escrow(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+    if not snap.escrow:
+        yield r.finding(
+            "registry",
+            "escrow",
+            "no escrow recipient: packets and rotation reports are encrypted to their "
+            "recipient only",
+        )
+
+
+@rule(
+    "identity.replaced",
+    Severity.HIGH,
+    "An officer's keys were replaced in the last 90 days",
+    "confirm with the officer, by phone or in person, that they made the new keys (read the "
+    "safety code); if not, their packets and receipts since then are forged",
+)
+def key_replaced(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+    for event in snap.replacements:
+        details = json.loads(event.details)
+        yield r.finding(
+            "officer",
+            event.object_ref or "?",
+            f"{event.object_ref}'s keys were replaced on {event.at:%Y-%m-%d} "
+            f"({details.get('reason')}; confirmed: {details.get('confirmed')})",
+        )

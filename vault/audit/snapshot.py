@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from vault.crypto import escrow
 from vault.crypto.seal import key_id_of
 from vault.crypto.unlock import unlock, unlocker_of
 from vault.errors import AccessError
@@ -31,8 +32,10 @@ ACCOUNT_COLUMNS = (
     "id", "platform", "handle", "post_id", "officer_id", "kind", "disclaimer", "login_email",
     "login_phone", "recovery_email", "recovery_phone", "twofa_method", "twofa_phone",
     "verification", "verification_date", "password_changed_at", "rotation_due_at",
-    "rotation_reason", "created_at",
+    "rotation_reason", "created_at", "escrowed_by",
 )  # fmt: skip
+# How far back the audit looks for replaced officer keys.
+REPLACEMENTS_WINDOW = dt.timedelta(days=90)
 
 
 @dataclass
@@ -55,6 +58,8 @@ class Snapshot:
     log: Verification
     passwords: dict[uuid.UUID, str] | None
     transfers: list[Any]
+    escrow: list[str] = field(default_factory=list)
+    replacements: list[Any] = field(default_factory=list)
     official_accounts: list[Any] = field(default_factory=list)
 
     def where_post(self, post_id: uuid.UUID | None) -> tuple[str | None, str | None, str | None]:
@@ -140,6 +145,15 @@ def load(conn: sa.Connection, registry: Registry, *, with_secrets: bool) -> Snap
         lines,
     )
     snap.official_accounts = [a for a in accounts if a.kind == "official"]
+    snap.escrow = escrow.recipients(conn)
+    e = schema.events
+    snap.replacements = list(
+        conn.execute(
+            sa.select(e.c.at, e.c.object_ref, e.c.details).where(
+                e.c.action == "identity.replace", e.c.at >= now - REPLACEMENTS_WINDOW
+            )
+        )
+    )
     return snap
 
 

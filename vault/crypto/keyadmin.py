@@ -64,8 +64,14 @@ class SlotAdded(Record):
 
 
 def add_slot(
-    registry: Registry, kind: str, label: str | None, new_passphrase: Callable[[], str]
+    registry: Registry,
+    kind: str,
+    label: str | None,
+    new_passphrase: Callable[[], str],
+    announce: Callable[[SlotAdded], None] = lambda added: None,
 ) -> SlotAdded:
+    """Add a way in. ``announce`` shows the result (a new recovery code above all) *before* the
+    change commits: if it cannot be shown, nothing changes."""
     if kind not in ("passphrase", "recovery", "keyring"):
         raise InvalidInputError("a slot is passphrase, recovery or keyring")
     with registry.write() as tx:
@@ -82,7 +88,9 @@ def add_slot(
         else:
             add_keyring_slot(tx, key, label)
         slot = next(s for s in slots_of(tx.conn, key.id) if s.id not in before)
-        return SlotAdded(to_slot(slot), code)
+        added = SlotAdded(to_slot(slot), code)
+        announce(added)
+        return added
 
 
 def remove_slot(registry: Registry, ref: str) -> Slot:
@@ -212,22 +220,29 @@ def _kek_at_hand(conn: sa.Connection, unlocker: Unlocker, slot: Any) -> bytes | 
     return None
 
 
-def rotate(registry: Registry, progress: Callable[[int], None] | None = None) -> Rotation:
+def rotate(
+    registry: Registry,
+    progress: Callable[[int], None] | None = None,
+    announce: Callable[[Rotation], None] = lambda rotation: None,
+) -> Rotation:
     """A new registry data key: every secret re-sealed and every slot re-wrapped, in one go.
 
     Passphrase slots that the given passphrase opens and keyring slots whose key is reachable are
     re-wrapped (keeping their ids, which the keyring entry names); recovery slots get a new code,
     since the old one opened the old key; slots whose secret is not at hand are dropped and named,
-    so nothing stays wrapped to a retired key.
+    so nothing stays wrapped to a retired key. The new codes are handed to ``announce`` before the
+    change commits: if they cannot be shown or written, nothing changes, and the old ways in
+    still open the registry.
     """
     with registry.write() as tx:
-        return rotate_in(tx, progress)
+        return rotate_in(tx, progress, announce=announce)
 
 
 def rotate_in(
     tx: Tx,
     progress: Callable[[int], None] | None = None,
     drop_recipients: frozenset[str] = frozenset(),
+    announce: Callable[[Rotation], None] = lambda rotation: None,
 ) -> Rotation:
     """:func:`rotate` inside the caller's transaction; age slots to ``drop_recipients`` go."""
     d = schema.data_keys
@@ -288,4 +303,6 @@ def rotate_in(
         dropped=dropped,
     )
     unlocker.remember(new)
-    return Rotation(old.id, new.id, count, tuple(kept), tuple(dropped), codes)
+    rotation = Rotation(old.id, new.id, count, tuple(kept), tuple(dropped), codes)
+    announce(rotation)
+    return rotation

@@ -33,16 +33,20 @@ class Unlocker:
     """What the user can unlock with, gathered lazily: nothing is read or asked until needed.
 
     ``prompt`` asks for a passphrase without echo; it is ``None`` when there is no terminal, and
-    then a passphrase must come from ``passphrase_file``. Keys opened once are kept for the rest
-    of the process, which is one command.
+    then a passphrase must come from ``passphrase_file``. The registry and an identity file have
+    passphrases of their own: each is asked for by a prompt that names what it unlocks, or read
+    from its own file. Keys opened once are kept for the rest of the process, which is one
+    command.
     """
 
     passphrase_file: Path | None = None
     prompt: Callable[[str], str] | None = None
     use_keyring: bool = True
     identity_spec: str | None = None
+    identity_passphrase_file: Path | None = None
     _identities: list[identity_file.LocalIdentity] | None = field(default=None, repr=False)
     _passphrase: str | None = field(default=None, repr=False)
+    _identity_passphrase: str | None = field(default=None, repr=False)
     _keys: dict[uuid.UUID, DataKey] = field(default_factory=dict, repr=False)
     _sealers: dict[uuid.UUID, Sealer] = field(default_factory=dict, repr=False)
     _keks: dict[uuid.UUID, bytes] = field(default_factory=dict, repr=False)
@@ -53,7 +57,7 @@ class Unlocker:
             if self.passphrase_file is not None:
                 self._passphrase = read_secret_file(self.passphrase_file, "passphrase")
             elif self.prompt is not None:
-                self._passphrase = self.prompt("Passphrase or recovery code")
+                self._passphrase = self.prompt("Registry passphrase or recovery code")
             else:
                 raise UnlockError(
                     "the registry is locked: give --passphrase-file or set "
@@ -62,6 +66,25 @@ class Unlocker:
             if not self._passphrase:
                 raise UnlockError(WRONG)
         return self._passphrase
+
+    def identity_passphrase(self) -> str:
+        """The passphrase of the identity file named by ``--identity``, never the registry's."""
+        if self._identity_passphrase is None:
+            if self.identity_passphrase_file is not None:
+                self._identity_passphrase = read_secret_file(
+                    self.identity_passphrase_file, "identity passphrase"
+                )
+            elif self.prompt is not None:
+                self._identity_passphrase = self.prompt(
+                    f"Passphrase of the identity file {self.identity_spec}"
+                )
+            else:
+                raise UnlockError(
+                    f"the identity file {self.identity_spec} is locked: give "
+                    "--identity-passphrase-file or set HANDOVER_IDENTITY_PASSPHRASE_FILE "
+                    "(no terminal to ask on)"
+                )
+        return self._identity_passphrase
 
     def given_passphrase(self) -> str | None:
         """The passphrase if this command has already read it; never asks."""
@@ -74,7 +97,7 @@ class Unlocker:
             if self.identity_spec:
                 self._identities = identity_file.load(
                     self.identity_spec,
-                    self.passphrase,
+                    self.identity_passphrase,
                     lambda: str(settings.read(conn, "registry_id")),
                 )
         return self._identities

@@ -233,7 +233,7 @@ def restore(
         target = resolve(str(staging))
     registry = storage.Registry(target, actor, clock)
     try:
-        with registry.write() as tx:
+        with registry.write(new=True) as tx:
             inspector = sa.inspect(tx.conn)
             if inspector.has_table("alembic_version"):
                 if not force:

@@ -10,7 +10,6 @@ to a different post there is refused (the whole import with it).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +19,7 @@ from vault.errors import ConflictError, InvalidInputError
 from vault.model import AccountRef, Level, parse_platform
 from vault.records import accounts, groups, posts
 from vault.records.credentials import secrets_of
-from vault.records.sealing import COLUMNS, seal_value
+from vault.records.sealing import COLUMNS, sealed_secrets
 from vault.store import schema
 
 if TYPE_CHECKING:
@@ -34,35 +33,49 @@ def _iso(value: dt.datetime | dt.date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
+def official_accounts(conn: sa.Connection, post_id: uuid.UUID) -> list[Any]:
+    """The post's official accounts, in a stable order: what a packet or report carries."""
+    a = schema.accounts
+    return list(
+        conn.execute(
+            sa.select(a)
+            .where(a.c.post_id == post_id, a.c.kind == "official")
+            .order_by(a.c.platform, a.c.handle_key)
+        )
+    )
+
+
+def account_facts(conn: sa.Connection, row: Any) -> dict[str, Any]:
+    """An account as a packet or rotation report carries it, less its secrets."""
+    return {
+        **{f: getattr(row, f) for f in ACCOUNT_FIELDS},
+        "verification_date": _iso(row.verification_date),
+        "history": [{**h.to_dict()} for h in accounts.history_of(conn, row.id)],
+        "overrides": [o.to_dict() for o in accounts.overrides_of(conn, row.id)],
+        "changed": {f"{k}_changed_at": _iso(getattr(row, f"{k}_changed_at")) for k in SECRET_KINDS},
+    }
+
+
+def account_secrets(conn: sa.Connection, registry: Registry, row: Any) -> dict[str, Any]:
+    """An account's secrets as a packet or escrow copy carries them."""
+    secrets = secrets_of(conn, registry, row)
+    seed = None
+    if secrets.totp is not None:
+        seed = {k: v for k, v in secrets.totp.items() if k != "uri"}
+    return {
+        "password": secrets.password,
+        "totp": seed,
+        "recovery_codes": secrets.recovery_codes,
+        "notes": secrets.notes,
+    }
+
+
 def export_post(conn: sa.Connection, registry: Registry, post_slug: str) -> dict[str, Any]:
     post = posts.row_by_slug(conn, post_slug)
-    a = schema.accounts
-    rows = conn.execute(
-        sa.select(a).where(a.c.post_id == post.id).order_by(a.c.platform, a.c.handle_key)
-    )
-    out_accounts = []
-    for row in rows:
-        secrets = secrets_of(conn, registry, row)
-        seed = None
-        if secrets.totp is not None:
-            seed = {k: v for k, v in secrets.totp.items() if k != "uri"}
-        out_accounts.append(
-            {
-                **{f: getattr(row, f) for f in ACCOUNT_FIELDS},
-                "verification_date": _iso(row.verification_date),
-                "history": [{**h.to_dict()} for h in accounts.history_of(conn, row.id)],
-                "overrides": [o.to_dict() for o in accounts.overrides_of(conn, row.id)],
-                "secrets": {
-                    "password": secrets.password,
-                    "totp": seed,
-                    "recovery_codes": secrets.recovery_codes,
-                    "notes": secrets.notes,
-                },
-                "changed": {
-                    f"{k}_changed_at": _iso(getattr(row, f"{k}_changed_at")) for k in SECRET_KINDS
-                },
-            }
-        )
+    out_accounts = [
+        {**account_facts(conn, row), "secrets": account_secrets(conn, registry, row)}
+        for row in official_accounts(conn, post.id)
+    ]
     g, ga = schema.groups, schema.group_admins
     group_ids = [
         r for r in conn.execute(sa.select(ga.c.group_id).where(ga.c.post_id == post.id)).scalars()
@@ -121,10 +134,26 @@ def _ensure_post(tx: Tx, data: dict[str, Any]) -> Any:
 
 
 def _account_values(data: dict[str, Any]) -> dict[str, Any]:
-    values = {f: data.get(f) for f in ACCOUNT_FIELDS if f not in ("platform", "handle")}
-    values["verification_date"] = _date(data.get("verification_date"))
+    """The columns an entry sets: only those it carries (a format 1 rotation report carries no
+    contacts, and must not clear them)."""
+    values = {f: data[f] for f in ACCOUNT_FIELDS if f not in ("platform", "handle") and f in data}
+    if "verification_date" in data:
+        values["verification_date"] = _date(data["verification_date"])
     for key, stamp in data.get("changed", {}).items():
-        values[key] = _datetime(stamp)
+        if f"{key.removesuffix('_changed_at')}" in SECRET_KINDS:
+            values[key] = _datetime(stamp)
+    return values
+
+
+def apply_account_facts(tx: Tx, account_id: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:
+    """Set an account's facts from a packet or report entry (contacts, 2FA, verification, and
+    when secrets changed), and merge its verification history and contact overrides. Returns
+    the values set."""
+    a = schema.accounts
+    values = _account_values(data)
+    tx.conn.execute(a.update().where(a.c.id == account_id).values(updated_at=tx.now, **values))
+    _merge_history(tx, account_id, data.get("history", []))
+    _merge_overrides(tx, account_id, data.get("overrides", []))
     return values
 
 
@@ -155,7 +184,6 @@ def import_post(tx: Tx, bundle: dict[str, Any], *, source: str) -> dict[str, Any
                 f"account {ref} already belongs to post {owner} in this "
                 "registry; nothing was claimed"
             )
-        values = _account_values(data)
         if existing is None:
             account_id = uuid.uuid4()
             tx.conn.execute(
@@ -168,20 +196,15 @@ def import_post(tx: Tx, bundle: dict[str, Any], *, source: str) -> dict[str, Any
                     officer_id=None,
                     created_at=tx.now,
                     updated_at=tx.now,
-                    **values,
+                    **_account_values(data),
                 )
             )
             added += 1
         else:
             account_id = existing.id
-            tx.conn.execute(
-                a.update()
-                .where(a.c.id == account_id)
-                .values(post_id=post.id, updated_at=tx.now, **values)
-            )
+            tx.conn.execute(a.update().where(a.c.id == account_id).values(post_id=post.id))
             updated += 1
-        _merge_history(tx, account_id, data.get("history", []))
-        _merge_overrides(tx, account_id, data.get("overrides", []))
+        values = apply_account_facts(tx, account_id, data)
         _seal_secrets(tx, account_id, data.get("secrets", {}))
         tx.log(
             "account.import",
@@ -257,20 +280,9 @@ def _merge_overrides(tx: Tx, account_id: uuid.UUID, overrides: list[dict[str, An
 def _seal_secrets(tx: Tx, account_id: uuid.UUID, secrets: dict[str, Any]) -> None:
     a = schema.accounts
     row = tx.conn.execute(sa.select(a).where(a.c.id == account_id)).one()
-    values: dict[str, Any] = {}
-    for kind in SECRET_KINDS:
-        value = secrets.get(kind)
-        if value is None:
-            values[COLUMNS[kind]] = None
-            continue
-        if kind == "totp":
-            text = json.dumps(value, sort_keys=True)
-        elif kind == "recovery_codes":
-            text = json.dumps(value)
-        else:
-            text = str(value)
-        values[COLUMNS[kind]] = seal_value(tx, row, kind, text)
-    tx.conn.execute(a.update().where(a.c.id == account_id).values(**values))
+    values = sealed_secrets(tx, row, secrets)
+    if values:
+        tx.conn.execute(a.update().where(a.c.id == account_id).values(**values))
 
 
 def _ensure_group_admin(tx: Tx, group: dict[str, Any], post: Any) -> int:

@@ -8,13 +8,14 @@ entry on.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from vault.store import schema
-from vault.store.journal import GENESIS, content_of, entry_hash
+from vault.store.journal import GENESIS, OVERRIDDEN, content_of, entry_hash
 
 
 @dataclass(frozen=True)
@@ -36,10 +37,22 @@ class Checkpoint:
 
 @dataclass(frozen=True)
 class Verification:
+    """The chain recomputed; also what the entries say about time.
+
+    ``back_in_time`` counts entries dated before their predecessor (handover refuses to write
+    them; a registry edited by hand, or written by handover before version 0.2, may hold some),
+    ``first_back_in_time`` is the first; ``clock_overrides`` counts entries made under
+    ``HANDOVER_NOW`` and ``last_override`` is when the last one says it was made.
+    """
+
     size: int
     head: str
     first_break: Break | None
     checkpoints_checked: int
+    back_in_time: int = 0
+    first_back_in_time: int | None = None
+    clock_overrides: int = 0
+    last_override: dt.datetime | None = None
 
     @property
     def ok(self) -> bool:
@@ -61,6 +74,8 @@ def verify_chain(conn: sa.Connection, checkpoints: Iterable[Checkpoint] = ()) ->
     prev = GENESIS
     count = 0
     first: Break | None = None
+    prev_at: dt.datetime | None = None
+    back, first_back, overrides, last_override = 0, None, 0, None
     rows = conn.execute(sa.select(t).order_by(t.c.seq)).yield_per(2000)
     for row in rows:
         count += 1
@@ -76,9 +91,10 @@ def verify_chain(conn: sa.Connection, checkpoints: Iterable[Checkpoint] = ()) ->
             first = Break(row.seq, f"entry {row.seq} does not link to entry {row.seq - 1}")
             break
         try:
-            recomputed = entry_hash(prev, content_of(row))
+            content = content_of(row)
+            recomputed = entry_hash(prev, content)
         except (ValueError, TypeError):
-            recomputed = ""
+            content, recomputed = {}, ""
         if recomputed != row.hash:
             first = Break(row.seq, f"entry {row.seq} was altered (its hash does not match)")
             break
@@ -91,7 +107,13 @@ def verify_chain(conn: sa.Connection, checkpoints: Iterable[Checkpoint] = ()) ->
                 break
         if first is not None:
             break
-        prev = row.hash
+        if prev_at is not None and row.at < prev_at:
+            back += 1
+            first_back = first_back or row.seq
+        if isinstance(content.get("details"), dict) and OVERRIDDEN in content["details"]:
+            overrides += 1
+            last_override = row.at
+        prev, prev_at = row.hash, row.at
     size = count if first is None else first.seq - 1
     if first is None:
         for cp_size in sorted(wanted):
@@ -106,4 +128,4 @@ def verify_chain(conn: sa.Connection, checkpoints: Iterable[Checkpoint] = ()) ->
             if cp_size == 0 and any(c.head_hash != GENESIS for c in wanted[cp_size]):
                 first = Break(1, "an empty-log checkpoint does not match")
                 break
-    return Verification(size, prev, first, len(given))
+    return Verification(size, prev, first, len(given), back, first_back, overrides, last_override)

@@ -41,7 +41,7 @@ from vault.model import (
 )
 from vault.records import officers, posts, verification
 from vault.records.contacts import OfficialContacts, load_official, normalise_email, normalise_phone
-from vault.records.sealing import reseal_moved
+from vault.records.sealing import credential_state, reseal_moved
 from vault.store import schema
 from vault.store.settings import read as read_setting
 
@@ -385,6 +385,8 @@ def _credentials(row: Any) -> Credentials:
         row.notes_changed_at,
         row.rotation_due_at,
         row.rotation_reason,
+        credential_state(row),
+        row.escrowed_by,
     )
 
 

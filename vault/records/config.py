@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from vault.errors import AlreadyExistsError, NotFoundError
+from vault.records import officers
 from vault.records.contacts import normalise_domain
 from vault.store import schema
 from vault.store.settings import SETTINGS, read, read_all, write
@@ -25,8 +26,10 @@ def set_setting(registry: Registry, name: str, raw: str) -> Any:
         )
     value = SETTINGS[name].parse(raw)
     with registry.write() as tx:
+        if name == "operator":
+            officers.row_by_service_id(tx.conn, value)  # the operator is an officer on record
         old = read(tx.conn, name)
-        write(tx, name, value)
+        write(tx.conn, name, value)
         tx.log("config.set", "setting", None, name, old=old, new=value)
     return value
 
@@ -69,3 +72,8 @@ def list_domains(registry: Registry) -> list[dict[str, Any]]:
         {"domain": r.domain, "added_at": r.added_at.isoformat(), "added_by": r.added_by}
         for r in rows
     ]
+
+
+def registry_id(registry: Registry) -> str:
+    with registry.read() as conn:
+        return str(read(conn, "registry_id"))

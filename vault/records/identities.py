@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from vault.crypto import identities, postkeys, sshsig
 from vault.crypto.identities import Identity, current, to_identity
-from vault.errors import ConflictError, InvalidInputError, NotFoundError
+from vault.crypto.safety import safety_code
+from vault.errors import AuthorityError, ConflictError, InvalidInputError, NotFoundError
 from vault.model import Record
 from vault.records import officers
 from vault.store import schema
@@ -80,6 +81,44 @@ class Imported(Record):
     new_officer: bool
     replaced: str | None
     unchanged: bool
+    safety_code: str
+    previous_safety_code: str | None
+
+
+@dataclass(frozen=True)
+class OnRecord(Record):
+    """What this registry holds for an officer whose card is being imported."""
+
+    officer_known: bool
+    name: str | None
+    fingerprint: str | None
+    safety_code: str | None
+    same_keys: bool
+    own: bool
+
+
+def on_record(
+    registry: Registry, service_id: str, age_recipient: str, signing_key: str
+) -> OnRecord:
+    """Before a card is imported: is the officer known here, with which keys, and are they the
+    card's? (What a person must see before confirming.)"""
+    with registry.read() as conn:
+        try:
+            officer = officers.row_by_service_id(conn, service_id)
+        except NotFoundError:
+            return OnRecord(False, None, None, None, False, False)
+        existing = current(conn, officer.id)
+    if existing is None:
+        return OnRecord(True, officer.name, None, None, False, False)
+    return OnRecord(
+        True,
+        officer.name,
+        existing.fingerprint,
+        safety_code(existing.signing_key, existing.age_recipient),
+        (existing.signing_key, existing.age_recipient)
+        == (sshsig.PublicKey.parse(signing_key).openssh, age_recipient),
+        existing.source == "local",
+    )
 
 
 def import_public(
@@ -89,45 +128,77 @@ def import_public(
     grade: str | None,
     age_recipient: str,
     signing_key: str,
+    *,
+    confirmed: str | None,
+    replace_reason: str | None = None,
 ) -> Imported:
-    """Record another officer's public keys (from a card whose signature the caller checked)."""
+    """Record another officer's public keys (from a card whose signature the caller checked).
+
+    The keys are trusted because someone confirmed the card's safety code with the officer
+    (``confirmed`` says who and how; it is logged). A card with other keys than those on record
+    for the officer is refused unless ``replace_reason`` is given: a changed key is how an
+    impostor would get in, so replacing one is logged and the audit reports it.
+    """
     fingerprint = identities.check_public(age_recipient, signing_key)
+    code = safety_code(sshsig.PublicKey.parse(signing_key).openssh, age_recipient)
     with registry.write() as tx:
         new_officer = False
         try:
             officer = officers.row_by_service_id(tx.conn, service_id)
         except NotFoundError:
-            officers.add_in(tx, service_id, officers.OfficerFields(name=name, grade=grade))
-            officer = officers.row_by_service_id(tx.conn, service_id)
-            new_officer = True
-        existing = current(tx.conn, officer.id)
+            officer = None
+        existing = current(tx.conn, officer.id) if officer is not None else None
         if existing is not None and (existing.signing_key, existing.age_recipient) == (
             sshsig.PublicKey.parse(signing_key).openssh,
             age_recipient,
         ):
-            return Imported(to_identity(existing), False, None, True)
+            return Imported(to_identity(existing), False, None, True, code, None)
         if existing is not None and existing.source == "local":
             raise ConflictError(
-                f"{officer.service_id}'s own identity is held in this registry; a card cannot "
+                f"{existing.service_id}'s own identity is held in this registry; a card cannot "
                 "replace it"
             )
+        previous_code = None
+        if existing is not None:
+            previous_code = safety_code(existing.signing_key, existing.age_recipient)
+            if not (replace_reason or "").strip():
+                raise AuthorityError(
+                    f"{existing.service_id} already has other keys on record (safety code "
+                    f"{previous_code}); this card's are {code}: replace them only after "
+                    "confirming with the officer, with --replace-key --reason TEXT"
+                )
+        if not (confirmed or "").strip():
+            raise InvalidInputError(
+                "confirm the card's safety code with the officer first, and say how: "
+                '--confirmed TEXT (for example "phone call with Asha Mehta, 2026-12-01")'
+            )
+        if officer is None:
+            officers.add_in(tx, service_id, officers.OfficerFields(name=name, grade=grade))
+            officer = officers.row_by_service_id(tx.conn, service_id)
+            new_officer = True
         if existing is not None:
             identities.retire_current(tx, officer.id)
         identities.insert(tx, officer.id, age_recipient, signing_key)
         tx.log(
-            "identity.import",
+            "identity.replace" if existing is not None else "identity.import",
             "officer",
             officer.id,
             officer.service_id,
             fingerprint=fingerprint,
+            safety_code=code,
             age_recipient=age_recipient,
+            confirmed=(confirmed or "").strip(),
             replaced=existing.fingerprint if existing is not None else None,
+            replaced_safety_code=previous_code,
+            reason=(replace_reason or "").strip() or None,
         )
         return Imported(
             to_identity(current(tx.conn, officer.id)),
             new_officer,
             existing.fingerprint if existing is not None else None,
             False,
+            code,
+            previous_code,
         )
 
 

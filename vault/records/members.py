@@ -1,15 +1,19 @@
-"""IT cell members of a shared registry: officers whose identities open every post's key.
+"""IT cell members: officers who act for the department.
 
-Adding a member wraps every post key (and the registry key) to their age recipient. Removing one
-re-keys everything they could open, so that a key they may have kept opens nothing new, and marks
-those posts' credentials for rotation, since they may have seen them.
+On any registry, a member may sign a post's packet for the department (a vacant post, a holder
+who cannot act), and a packet or receipt signed by a member is accepted here as the IT cell's
+(see :mod:`vault.records.authority`). On a shared registry their identities also open every
+post's key: adding a member wraps every post key (and the registry key) to their age recipient;
+removing one re-keys everything they could open, so that a key they may have kept opens nothing
+new, and marks those posts' credentials for rotation, since they may have seen them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -44,6 +48,7 @@ class Change(Record):
     posts: int
     secrets_resealed: int
     credentials_marked: int
+    recovery_codes: dict[str, str] = field(default_factory=dict)
 
 
 def _active(conn: sa.Connection, officer_id: uuid.UUID) -> Any:
@@ -53,17 +58,12 @@ def _active(conn: sa.Connection, officer_id: uuid.UUID) -> Any:
     ).first()
 
 
-def _require_shared(conn: sa.Connection) -> None:
-    if not postkeys.per_post(conn):
-        raise InvalidInputError(
-            "members belong to shared registries (handover init --shared); "
-            "this registry has one key for everything"
-        )
+def is_member(conn: sa.Connection, officer_id: uuid.UUID) -> bool:
+    return _active(conn, officer_id) is not None
 
 
 def add(registry: Registry, service_id: str) -> Change:
     with registry.write() as tx:
-        _require_shared(tx.conn)
         officer = officers.row_by_service_id(tx.conn, service_id)
         current = identities.current(tx.conn, officer.id)
         if current is None:
@@ -83,25 +83,37 @@ def add(registry: Registry, service_id: str) -> Change:
             )
         )
         posts = 0
-        for post_id in postkeys.posts_with_keys(tx.conn):
-            posts += bool(postkeys.rewrap(tx, post_id))
-        key = registry_key(tx.conn, registry)
-        add_age_slot(tx, key, current.age_recipient, f"member {officer.service_id}")
+        if postkeys.per_post(tx.conn):
+            for post_id in postkeys.posts_with_keys(tx.conn):
+                posts += bool(postkeys.rewrap(tx, post_id))
+            key = registry_key(tx.conn, registry)
+            add_age_slot(tx, key, current.age_recipient, f"member {officer.service_id}")
         tx.log("member.add", "officer", officer.id, officer.service_id, posts=posts)
         return Change(officer.service_id, posts, 0, 0)
 
 
-def remove(registry: Registry, service_id: str) -> Change:
+def remove(
+    registry: Registry,
+    service_id: str,
+    announce: Callable[[Change], None] = lambda change: None,
+) -> Change:
+    """End a membership. On a shared registry, everything the member could open is re-keyed;
+    when that renews the registry key, its new recovery codes are in the change, which goes to
+    ``announce`` before it commits (if they cannot be shown, nothing changes)."""
     with registry.write() as tx:
-        _require_shared(tx.conn)
         officer = officers.row_by_service_id(tx.conn, service_id)
         member = _active(tx.conn, officer.id)
         if member is None:
             raise NotFoundError(f"{officer.service_id} is not a member")
         m = schema.members
         tx.conn.execute(m.update().where(m.c.id == member.id).values(removed_at=tx.now))
-        dropped = _recipients_of(tx, officer.id)
-        return _rekey_for_departure(tx, officer, dropped)
+        if postkeys.per_post(tx.conn):
+            change = _rekey_for_departure(tx, officer, _recipients_of(tx, officer.id))
+        else:
+            tx.log("member.remove", "officer", officer.id, officer.service_id, posts=0)
+            change = Change(officer.service_id, 0, 0, 0)
+        announce(change)
+        return change
 
 
 def _recipients_of(tx: Tx, officer_id: uuid.UUID) -> frozenset[str]:
@@ -128,8 +140,11 @@ def _rekey_for_departure(tx: Tx, officer: Any, dropped: frozenset[str]) -> Chang
         resealed += postkeys.rekey(tx, post_id, reason)
         marked += mark_rotation_due(tx, post_id, deadline, reason)
     key = registry_key(tx.conn, tx.registry)
+    codes: dict[str, str] = {}
     if any(age_recipient(slot) in dropped for slot in slots_of(tx.conn, key.id)):
-        resealed += rotate_in(tx, drop_recipients=dropped).secrets
+        rotation = rotate_in(tx, drop_recipients=dropped)
+        resealed += rotation.secrets
+        codes = rotation.recovery_codes
     tx.log(
         "member.remove",
         "officer",
@@ -139,7 +154,7 @@ def _rekey_for_departure(tx: Tx, officer: Any, dropped: frozenset[str]) -> Chang
         secrets=resealed,
         credentials_marked=marked,
     )
-    return Change(officer.service_id, posts, resealed, marked)
+    return Change(officer.service_id, posts, resealed, marked, codes)
 
 
 def list_members(registry: Registry) -> list[Member]:

@@ -9,6 +9,7 @@ its secrets there, or the new holder could not open them.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -41,6 +42,34 @@ def open_value(conn: sa.Connection, registry: Registry, row: Any, kind: str) -> 
     if blob is None:
         return None
     return open_sealed(conn, registry, "accounts", column, row.id, blob).decode("utf-8")
+
+
+def sealed_secrets(tx: Tx, row: Any, secrets: dict[str, Any]) -> dict[str, Any]:
+    """Column values sealing the secrets a packet or escrow copy carries for the account ``row``
+    (as handover writes them: a TOTP seed as an object, recovery codes as a list). A secret
+    that is absent is left as it is here."""
+    values: dict[str, Any] = {}
+    for kind, column in COLUMNS.items():
+        value = secrets.get(kind)
+        if value is None:
+            continue
+        if kind == "totp":
+            text = json.dumps(value, sort_keys=True)
+        elif kind == "recovery_codes":
+            text = json.dumps(value)
+        else:
+            text = str(value)
+        values[column] = seal_value(tx, row, kind, text)
+    return values
+
+
+def credential_state(row: Any) -> str:
+    """Where an account's current password is: ``held`` (sealed in this registry), ``escrowed``
+    (its holder rotated it and reported it to the department's escrow, by ``escrowed_by``), or
+    ``missing``."""
+    if getattr(row, "has_password", None) or getattr(row, "password_sealed", None) is not None:
+        return "held"
+    return "escrowed" if row.escrowed_by else "missing"
 
 
 def mark_rotation_due(tx: Tx, post_id: Any, deadline: dt.datetime, reason: str) -> int:

@@ -19,9 +19,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from vault.canonical import canonical
+from vault.errors import ClockError
 from vault.store import schema
 
 GENESIS = "0" * 64
+# The detail that marks an entry made under an overridden clock.
+OVERRIDDEN = "clock"
+SKEW = dt.timedelta(seconds=5)
 
 
 def iso(at: dt.datetime) -> str:
@@ -50,19 +54,19 @@ def entry_hash(prev_hash: str, content: dict[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class Head:
-    """The log's size and the hash of its last entry (``GENESIS`` for an empty log)."""
+    """The log's size, the hash of its last entry (``GENESIS`` for an empty log) and its time."""
 
     size: int
     hash: str
+    at: dt.datetime | None = None
 
 
 def head(conn: sa.Connection) -> Head:
+    e = schema.events
     row = conn.execute(
-        sa.select(schema.events.c.seq, schema.events.c.hash)
-        .order_by(schema.events.c.seq.desc())
-        .limit(1)
+        sa.select(e.c.seq, e.c.hash, e.c.at).order_by(e.c.seq.desc()).limit(1)
     ).first()
-    return Head(0, GENESIS) if row is None else Head(int(row.seq), str(row.hash))
+    return Head(0, GENESIS) if row is None else Head(int(row.seq), str(row.hash), row.at)
 
 
 def _detail_value(value: Any) -> Any:
@@ -81,7 +85,12 @@ def _detail_value(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class Entry:
-    """What one log entry says: when, who, what was done, to which object, with what details."""
+    """What one log entry says: when, who, what was done, to which object, with what details.
+
+    ``clock_overridden`` marks an entry whose time came from ``HANDOVER_NOW`` rather than the
+    system clock: the entry says so (``"clock": "HANDOVER_NOW"`` in its details), and the audit
+    reports it.
+    """
 
     at: dt.datetime
     actor: str
@@ -90,18 +99,38 @@ class Entry:
     object_id: object
     object_ref: str | None
     details: dict[str, Any]
+    clock_overridden: bool = False
+
+
+def check_clock(prev: Head, now: dt.datetime) -> None:
+    """Refuse a change dated more than ``SKEW`` before the log's last entry."""
+    if prev.at is not None and prev.at - now > SKEW:
+        raise ClockError(
+            f"the clock reads {iso(now)}, before the event log's last entry "
+            f"({iso(prev.at)}): set the clock right (or HANDOVER_NOW) and try again; "
+            "nothing was changed"
+        )
 
 
 def append(conn: sa.Connection, prev: Head, entry: Entry) -> Head:
     """Append ``entry`` after ``prev``, the log's head as the caller knows it; the caller's
-    transaction holds the registry's writer lock, so nobody else can move the head."""
-    details = entry.details
+    transaction holds the registry's writer lock, so nobody else can move the head.
+
+    The log never goes back in time. Machines writing to one shared registry disagree by a little,
+    so an entry up to ``SKEW`` before the last one takes the last one's time; anything earlier (a
+    clock set back, or ``HANDOVER_NOW`` in the past) is refused, and the whole change with it.
+    """
+    check_clock(prev, entry.at)
+    at = entry.at if prev.at is None else max(entry.at, prev.at)
+    details = dict(entry.details)
+    if entry.clock_overridden:
+        details[OVERRIDDEN] = "HANDOVER_NOW"
     clean = {k: _detail_value(v) for k, v in details.items() if v is not None}
     seq = prev.size + 1
     row: dict[str, Any] = {
         "seq": seq,
         "id": uuid.uuid4(),
-        "at": entry.at,
+        "at": at,
         "actor": entry.actor,
         "action": entry.action,
         "object_type": entry.object_type,
@@ -112,7 +141,7 @@ def append(conn: sa.Connection, prev: Head, entry: Entry) -> Head:
     }
     digest = entry_hash(prev.hash, content_of(_Row(**row)))
     conn.execute(sa.insert(schema.events), {**row, "hash": digest})
-    return Head(seq, digest)
+    return Head(seq, digest, at)
 
 
 class _Row:

@@ -154,6 +154,9 @@ accounts = sa.Table(
     sa.Column("rotation_due_at", UTCDateTime(), nullable=True),
     sa.Column("rotation_reason", sa.String(300), nullable=True),
     *_stamps(),
+    # The officer whose rotation report escrowed the current credentials, when this registry no
+    # longer holds them itself (see vault.records.sealing.credential_state).
+    sa.Column("escrowed_by", sa.String(100), nullable=True),
     sa.UniqueConstraint("platform", "handle_key"),
     sa.Index("ix_accounts_post_id", "post_id"),
     sa.CheckConstraint("kind in ('official', 'personal')", name="kind"),
@@ -309,11 +312,50 @@ custody = sa.Table(
     sa.Column("claimed_at", UTCDateTime(), nullable=True),
     sa.Column("completed_at", UTCDateTime(), nullable=True),
     sa.Column("receipt_sha256", sa.String(64), nullable=True),
+    # Format 2 packets: the post's handover chain, who signed in which capacity, and keys.
+    sa.Column("sequence", sa.Integer(), nullable=True),
+    sa.Column("previous_sha256", sa.String(64), nullable=True),
+    sa.Column("capacity", sa.String(10), nullable=True),
+    sa.Column("reason", sa.String(500), nullable=True),
+    sa.Column("from_fingerprint", sa.String(60), nullable=True),
+    sa.Column("to_fingerprint", sa.String(60), nullable=True),
+    sa.Column("escrow", sa.Text(), nullable=True),
     sa.UniqueConstraint("packet_id", "direction"),
     sa.Index("ix_custody_post_id", "post_id"),
     sa.CheckConstraint(
         "direction in ('sent', 'received', 'witnessed', 'rekeyed')", name="direction"
     ),
+    sa.CheckConstraint("capacity in ('holder', 'it-cell')", name="capacity"),
+)
+
+escrow_copies = sa.Table(
+    "escrow_copies",
+    metadata,
+    _id(),
+    sa.Column("post_id", sa.Uuid(), sa.ForeignKey("posts.id"), nullable=False),
+    sa.Column("source", sa.String(10), nullable=False),
+    sa.Column("document_sha256", sa.String(64), nullable=False, unique=True),
+    sa.Column("made_at", UTCDateTime(), nullable=False),
+    sa.Column("made_by", sa.String(100), nullable=False),
+    sa.Column("recorded_at", UTCDateTime(), nullable=False),
+    sa.Column("ciphertext", sa.Text(), nullable=False),
+    sa.Index("ix_escrow_copies_post_id", "post_id"),
+    sa.CheckConstraint("source in ('packet', 'report')", name="source"),
+)
+
+reports = sa.Table(
+    "reports",
+    metadata,
+    _id(),
+    sa.Column("post_id", sa.Uuid(), sa.ForeignKey("posts.id"), nullable=False),
+    sa.Column("officer", sa.String(100), nullable=False),
+    sa.Column("fingerprint", sa.String(60), nullable=False),
+    sa.Column("reported_at", UTCDateTime(), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False, unique=True),
+    sa.Column("accounts", sa.Integer(), nullable=False),
+    sa.Column("rotated", sa.Integer(), nullable=False),
+    sa.Column("recorded_at", UTCDateTime(), nullable=False),
+    sa.Index("ix_reports_post_id", "post_id"),
 )
 
 checkpoints = sa.Table(

@@ -10,15 +10,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 
 from vault.errors import InvalidInputError
+from vault.model import slug
 from vault.store import schema
-
-if TYPE_CHECKING:
-    from vault.store.storage import Registry, Tx
 
 
 def _positive_days(value: str) -> int:
@@ -31,6 +29,17 @@ def _positive_days(value: str) -> int:
     return days
 
 
+def _packet_days(value: str) -> int:
+    days = _positive_days(value)
+    if days > MAX_PACKET_DAYS:
+        raise InvalidInputError(f"a packet may live at most {MAX_PACKET_DAYS} days")
+    return days
+
+
+def _officer_id(value: str) -> str:
+    return slug(value, "officer id")
+
+
 def _region(value: str) -> str:
     import phonenumbers
 
@@ -38,6 +47,9 @@ def _region(value: str) -> str:
     if region not in phonenumbers.SUPPORTED_REGIONS:
         raise InvalidInputError(f"{value!r} is not a region code like IN")
     return region
+
+
+MAX_PACKET_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -60,7 +72,14 @@ SETTINGS: dict[str, Setting] = {
     "credential_max_age_days": Setting(
         365, _positive_days, "days a password may stay unchanged before audit"
     ),
-    "packet_expiry_days": Setting(14, _positive_days, "default lifetime of a handover packet"),
+    "packet_expiry_days": Setting(
+        14, _packet_days, "default lifetime of a handover packet (at most 90 days)"
+    ),
+    "operator": Setting(
+        None,
+        _officer_id,
+        "officer the log records as acting when no identity signs and HANDOVER_ACTOR is unset",
+    ),
 }
 # Written once by 'init' and never through 'config set'.
 INTERNAL = ("registry_id", "created_at", "key_mode")
@@ -84,14 +103,10 @@ def read(conn: sa.Connection, name: str) -> Any:
     return None
 
 
-def write(tx: Tx, name: str, value: Any) -> None:
+def write(conn: sa.Connection, name: str, value: Any) -> None:
+    """Store a setting inside the caller's write transaction (which logs the change)."""
     t = schema.settings
     encoded = json.dumps(value)
-    updated = tx.conn.execute(t.update().where(t.c.name == name).values(value=encoded)).rowcount
+    updated = conn.execute(t.update().where(t.c.name == name).values(value=encoded)).rowcount
     if not updated:
-        tx.conn.execute(t.insert().values(name=name, value=encoded))
-
-
-def registry_id(registry: Registry) -> str:
-    with registry.read() as conn:
-        return str(read(conn, "registry_id"))
+        conn.execute(t.insert().values(name=name, value=encoded))

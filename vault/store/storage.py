@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from vault.errors import RegistryError, SchemaError, StorageError
-from vault.store import journal, migrations
+from vault.store import journal, migrations, settings
 from vault.store.location import Location
 
 # 'handover' in ASCII: the advisory lock every writer of a PostgreSQL registry takes.
@@ -77,6 +77,12 @@ class Tx:
     # The log's head as this transaction last wrote it: with the writer lock held, nobody else
     # can move it, so a transaction that logs many events reads it once.
     log_head: Any = None
+    clock_overridden: bool = False
+
+    def act_as(self, officer: str) -> None:
+        """From here on, log this transaction's changes as done by ``officer``, whose identity
+        was unlocked to sign for it (a packet, a receipt, a report)."""
+        self.actor = officer
 
     def log(
         self,
@@ -91,7 +97,14 @@ class Tx:
             self.conn,
             prev,
             journal.Entry(
-                self.now, self.actor, action, object_type, object_id, object_ref, details
+                self.now,
+                self.actor,
+                action,
+                object_type,
+                object_id,
+                object_ref,
+                details,
+                self.clock_overridden,
             ),
         )
 
@@ -102,12 +115,23 @@ class Registry:
 
     ``unlocker`` is whatever the user brought to open sealed data with; the storage layer only
     carries it (:func:`vault.crypto.unlock.unlocker_of` gives it its type).
+
+    ``actor`` is who the log records: an officer's id once their identity signs for the change
+    (:meth:`Tx.act_as`), else as given, e.g. ``it-cell (declared)``. When it is only the
+    operating system's login (``actor_is_login``), a write records the registry's configured
+    operator instead, if there is one (``config set operator OFFICER``).
+
+    ``clock`` is the time changes are recorded at. When it is overridden (``HANDOVER_NOW``),
+    ``real_clock`` is the system's: every log entry made under the override says so, and checks
+    that protect against old or future documents use whichever clock is stricter.
     """
 
     location: Location
     actor: str
     clock: Callable[[], dt.datetime]
     unlocker: object = None
+    real_clock: Callable[[], dt.datetime] | None = None
+    actor_is_login: bool = False
     upgraded_from: str | None = None
     backup_path: Path | None = None
     _engine: sa.Engine | None = field(default=None, repr=False)
@@ -121,6 +145,14 @@ class Registry:
     @property
     def dialect(self) -> str:
         return self.location.dialect
+
+    @property
+    def clock_overridden(self) -> bool:
+        return self.real_clock is not None
+
+    def system_now(self) -> dt.datetime:
+        """The system clock, whatever ``HANDOVER_NOW`` says."""
+        return (self.real_clock or self.clock)()
 
     def close(self) -> None:
         if self._engine is not None:
@@ -143,8 +175,13 @@ class Registry:
             raise _storage_error(exc, self.location) from exc
 
     @contextmanager
-    def write(self) -> Iterator[Tx]:
-        """A write transaction that holds the registry's single writer lock until it ends."""
+    def write(self, *, new: bool = False) -> Iterator[Tx]:
+        """A write transaction that holds the registry's single writer lock until it ends.
+
+        Before anything is done, the clock is held against the log's last entry (a change must
+        not be dated before changes already made) and the actor resolved. ``new`` is for the
+        transaction that creates the schema, when there is no log yet.
+        """
         try:
             with self.engine.connect() as conn:
                 conn.info["writer"] = True
@@ -154,11 +191,24 @@ class Registry:
                             conn.execute(
                                 sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITER_LOCK_KEY}
                             )
-                        yield Tx(conn, self, self.actor, self.clock())
+                        yield self._begin(conn, new)
                 finally:
                     conn.info.pop("writer", None)
         except sa.exc.SQLAlchemyError as exc:
             raise _storage_error(exc, self.location) from exc
+
+    def _begin(self, conn: sa.Connection, new: bool) -> Tx:
+        now = self.clock()
+        tx = Tx(conn, self, self.actor, now, clock_overridden=self.clock_overridden)
+        if new:
+            return tx
+        tx.log_head = journal.head(conn)
+        journal.check_clock(tx.log_head, now)
+        if self.actor_is_login:
+            operator = settings.read(conn, "operator")
+            if operator:
+                tx.actor = f"{operator} (operator)"
+        return tx
 
 
 def _schema_revision(conn: sa.Connection) -> str | None:
@@ -205,6 +255,8 @@ def open_registry(
     actor: str,
     clock: Callable[[], dt.datetime],
     unlocker: object = None,
+    real_clock: Callable[[], dt.datetime] | None = None,
+    actor_is_login: bool = False,
 ) -> Registry:
     """Open an existing registry, upgrading its schema (after a backup) when it is older."""
     if location.path is not None and not location.path.exists():
@@ -212,7 +264,7 @@ def open_registry(
             f"no registry at {location.path}; create one with 'handover init' "
             "or choose another with --registry"
         )
-    registry = Registry(location, actor, clock, unlocker)
+    registry = Registry(location, actor, clock, unlocker, real_clock, actor_is_login)
     try:
         with registry.engine.connect() as conn:
             revision = _schema_revision(conn)
@@ -240,6 +292,24 @@ def open_registry(
     return registry
 
 
+def refuse_existing(location: Location) -> None:
+    """Refuse to create a registry where one exists: a SQLite file with content, or a database
+    that has a registry's schema."""
+    if location.path is not None:
+        if location.path.exists() and location.path.stat().st_size > 0:
+            raise RegistryError(f"a registry already exists at {location.path}")
+        return
+    engine = _make_engine(location)
+    try:
+        with engine.connect() as conn:
+            if _schema_revision(conn) is not None:
+                raise RegistryError(f"a registry already exists at {location.display}")
+    except sa.exc.SQLAlchemyError as exc:
+        raise _storage_error(exc, location) from exc
+    finally:
+        engine.dispose()
+
+
 def create_registry(
     location: Location,
     *,
@@ -253,8 +323,7 @@ def create_registry(
     fails, a SQLite file created here is removed again so that nothing half-made is left behind.
     """
     if location.path is not None:
-        if location.path.exists() and location.path.stat().st_size > 0:
-            raise RegistryError(f"a registry already exists at {location.path}")
+        refuse_existing(location)
         location.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         location.path.touch(mode=0o600, exist_ok=True)
         os.chmod(location.path, 0o600)
@@ -269,6 +338,40 @@ def create_registry(
         discard_new_file(location)
         raise _storage_error(exc, location) from exc
     return registry
+
+
+def staging_for(location: Location) -> Location:
+    """Where a new SQLite registry is built before it gets its name: beside it, so that a failure
+    or a kill half-way never leaves a half-made registry at the path. A staging file left by an
+    earlier attempt is removed (it never held a registry anyone could open)."""
+    if location.path is None:
+        return location
+    path = location.path.with_name(f".{location.path.name}.new")
+    staging = Location(f"sqlite:///{path}", path)
+    discard_new_file(staging)
+    return staging
+
+
+def move_into_place(staging: Location, location: Location) -> None:
+    """Give a complete registry built at ``staging`` its name (never over one that appeared
+    meanwhile), with everything in the main file and the rename on disk."""
+    if staging.path is None or location.path is None or staging.path == location.path:
+        return
+    conn = sqlite3.connect(staging.path)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+    try:
+        os.link(staging.path, location.path)
+    except FileExistsError:
+        raise RegistryError(f"a registry already exists at {location.path}") from None
+    discard_new_file(staging)
+    directory = os.open(location.path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
 
 
 def discard_new_file(location: Location) -> None:

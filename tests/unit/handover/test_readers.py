@@ -18,25 +18,31 @@ from vault.errors import InvalidInputError, SignatureError
 
 READERS: dict[str, tuple[Callable[[bytes], Any], type[Exception]]] = {
     "packet": (packet.Packet.from_bytes, SignatureError),
+    "packet-v1": (packet.Packet.from_bytes, SignatureError),
     "card": (card.read, SignatureError),
     "receipt": (claim.read_receipt, SignatureError),
+    "report": (claim.read_report, SignatureError),
 }
 
 
 @cache
 def valid(kind: str) -> bytes:
     if kind == "packet":
+        return g.make_packet(fmt=2, escrow=True, capacity="it-cell", reason="vacant")
+    if kind == "packet-v1":
         return g.make_packet()
     if kind == "card":
         return g.make_card(g.SENDER_SEED, g.SENDER_AGE, "ias-0042", "Asha Mehta", "x")
-    return g.make_receipt(g.make_packet())
+    if kind == "report":
+        return g.make_report()
+    return g.make_receipt(g.make_packet(fmt=2))
 
 
 def _read_fully(kind: str, data: bytes) -> None:
     reader, error = READERS[kind]
     try:
         parsed = reader(data)
-        if kind == "packet":
+        if kind.startswith("packet"):
             parsed.signer_key()
     except error:
         return
@@ -53,7 +59,13 @@ def test_arbitrary_bytes(kind: str, data: bytes) -> None:
 @settings(max_examples=300, deadline=None)
 @given(
     prefix=st.sampled_from(
-        [b"HANDOVER-PACKET/1\n", b"HANDOVER-IDENTITY-CARD/1\n", b"HANDOVER-RECEIPT/1\n"]
+        [
+            b"HANDOVER-PACKET/1\n",
+            b"HANDOVER-PACKET/2\n",
+            b"HANDOVER-IDENTITY-CARD/1\n",
+            b"HANDOVER-RECEIPT/1\n",
+            b"HANDOVER-ROTATION-REPORT/2\n",
+        ]
     ),
     body=st.recursive(
         st.none() | st.booleans() | st.integers() | st.text(max_size=20),
@@ -94,7 +106,7 @@ def test_mutations_of_a_valid_file_are_refused(kind: str, edits: list[tuple[int,
 def _verify(kind: str, data: bytes) -> None:
     """Read and, for a packet, verify the signature (card and receipt readers verify)."""
     parsed = READERS[kind][0](data)
-    if kind == "packet":
+    if kind.startswith("packet"):
         parsed.signer_key()
 
 
