@@ -169,8 +169,9 @@ def claim(
         return
     signed = "as holder" if done.capacity == "holder" else f"for the IT cell ({done.reason})"
     typer.echo(
-        f"claimed {done.post} from {done.sender} (signed {signed}): {done.accounts_added} "
-        f"accounts added, {done.accounts_updated} updated; {done.officer} now holds the post"
+        f"claimed {done.post} from {done.sender} (signed {signed}; safety code "
+        f"{done.sender_safety_code}): {done.accounts_added} accounts added, "
+        f"{done.accounts_updated} updated; {done.officer} now holds the post"
     )
     typer.echo(f"receipt written to {target}: send it to {done.sender} or the IT cell")
     typer.echo(f"\nBefore {done.rotation_due:%Y-%m-%d %H:%M} UTC, for every account:")

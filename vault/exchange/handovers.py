@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from vault.crypto import escrow, identities, sshsig
+from vault.crypto.safety import safety_code
 from vault.errors import AuthorityError, NotFoundError, SignatureError
 from vault.exchange import bundle
 from vault.model import AccountRef, Record, parse_platform
@@ -98,6 +99,7 @@ class Claimed(Record):
     packet_id: uuid.UUID
     post: str
     sender: str
+    sender_safety_code: str
     capacity: str
     reason: str | None
     officer: str
@@ -143,10 +145,12 @@ def take_in(
         sha256=facts.sha256,
     )
     refs = tuple(f"{a['platform']}:{a['handle']}" for a in manifest["accounts"])
+    signer = identities.current(tx.conn, officers.row_by_service_id(tx.conn, facts.sender).id)
     return Claimed(
         facts.packet_id,
         post.slug,
         facts.sender,
+        safety_code(signer.signing_key, signer.age_recipient),
         facts.capacity,
         facts.reason,
         own.service_id,
