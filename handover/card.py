@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from vault.crypto import sshsig
 from vault.crypto.safety import safety_code
-from vault.crypto.signed import SignedDocument, require
+from vault.crypto.signed import SignedDocument, require, require_id
 from vault.errors import SignatureError
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ def _card(body: dict[str, Any]) -> Card:
     officer = require(body.get("officer"), dict, BAD)
     grade = officer.get("grade")
     return Card(
-        require(officer.get("id"), str, BAD),
+        require_id(officer.get("id"), BAD),
         require(officer.get("name"), str, BAD),
         grade if isinstance(grade, str) else None,
         require(body.get("age_recipient"), str, BAD),

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from handover.packet import BAD, Header, Packet, iso, sha256
 from vault.canonical import canonical
 from vault.crypto import sshsig
-from vault.crypto.signed import SignedDocument, require
+from vault.crypto.signed import SignedDocument, require, require_id
 from vault.errors import SignatureError
 
 if TYPE_CHECKING:
@@ -90,46 +90,66 @@ def read_packet(data: bytes) -> tuple[Packet, PacketFacts]:
     return packet, packet.facts(sha256(data))
 
 
-def claim(registry: Registry, data: bytes, *, write_receipt: Callable[[bytes], None]) -> Claimed:
+def _receipt(tx: Tx, facts: PacketFacts, own: Any, claimed: dt.datetime) -> bytes:
+    """The receipt of a claim, signed by the claimant. Ed25519 signatures are deterministic, so
+    the same claim always gives the same bytes: a receipt lost after the claim committed is
+    issued again, identical."""
     from vault.crypto import identities
+
+    receipt = SignedDocument.create(
+        RECEIPT_MAGIC,
+        {
+            "format": 1,
+            "kind": "handover-receipt",
+            "packet_id": str(facts.packet_id),
+            "packet_sha256": facts.sha256,
+            "post": facts.post,
+            "from": facts.sender,
+            "to": {
+                "officer": own.service_id,
+                "signing_key": own.signing_key,
+                "fingerprint": own.fingerprint,
+            },
+            "claimed": iso(claimed),
+            "accounts": facts.accounts,
+        },
+        lambda m: identities.sign_as(tx.conn, tx.registry, own, RECEIPT_NAMESPACE, m),
+    )
+    return receipt.to_bytes()
+
+
+def claim(registry: Registry, data: bytes, *, write_receipt: Callable[[bytes], None]) -> Claimed:
+    """Claim a packet, then write its receipt: only once the claim has committed, so that no
+    receipt ever vouches for a claim that did not happen. A packet this registry claimed before
+    gets its receipt written again (the same bytes), so a receipt lost to a crash or a full disk
+    is never lost for good."""
     from vault.exchange import handovers
 
     packet, facts = read_packet(data)
     with registry.write() as tx:
-        own = handovers.admit_claim(tx, facts)
-        tx.act_as(own.service_id)
-        manifest = _decrypt(tx, own, packet)
-        receipt = SignedDocument.create(
-            RECEIPT_MAGIC,
-            {
-                "format": 1,
-                "kind": "handover-receipt",
-                "packet_id": str(facts.packet_id),
-                "packet_sha256": facts.sha256,
-                "post": facts.post,
-                "from": facts.sender,
-                "to": {
-                    "officer": own.service_id,
-                    "signing_key": own.signing_key,
-                    "fingerprint": own.fingerprint,
-                },
-                "claimed": iso(tx.now),
-                "accounts": facts.accounts,
-            },
-            lambda m: identities.sign_as(tx.conn, registry, own, RECEIPT_NAMESPACE, m),
-        )
-        receipt_bytes = receipt.to_bytes()
-        try:
-            claimed = handovers.take_in(tx, facts, manifest, own, sha256(receipt_bytes))
-        except (KeyError, TypeError, ValueError, AttributeError):
-            raise SignatureError(BAD) from None
-        write_receipt(receipt_bytes)
-        checklist = claimed.checklist + tuple(
-            f"the sender treats {d} as an official email domain and this registry does not: "
-            f"if it is yours too, run 'handover config domains add {d}'"
-            for d in _missing_domains(tx, manifest)
-        )
-        return dataclasses.replace(claimed, checklist=checklist)
+        again = handovers.claimed_before(tx, facts)
+        if again is not None:
+            receipt_bytes = _receipt(tx, facts, again.identity, again.claimed_at)
+            if sha256(receipt_bytes) != again.receipt_sha256:
+                raise SignatureError(RECEIPT_BAD)
+            claimed = again.result
+        else:
+            own = handovers.admit_claim(tx, facts)
+            tx.act_as(own.service_id)
+            manifest = _decrypt(tx, own, packet)
+            receipt_bytes = _receipt(tx, facts, own, tx.now)
+            try:
+                claimed = handovers.take_in(tx, facts, manifest, own, sha256(receipt_bytes))
+            except (KeyError, TypeError, ValueError, AttributeError):
+                raise SignatureError(BAD) from None
+            checklist = claimed.checklist + tuple(
+                f"the sender treats {d} as an official email domain and this registry does "
+                f"not: if it is yours too, run 'handover config domains add {d}'"
+                for d in _missing_domains(tx, manifest)
+            )
+            claimed = dataclasses.replace(claimed, checklist=checklist)
+    write_receipt(receipt_bytes)
+    return claimed
 
 
 def witness(registry: Registry, data: bytes) -> Witnessed:
@@ -201,9 +221,9 @@ def read_receipt(data: bytes) -> Receipt:
     return Receipt(
         packet_id,
         require(body.get("packet_sha256"), str, RECEIPT_BAD),
-        require(body.get("post"), str, RECEIPT_BAD),
-        require(body.get("from"), str, RECEIPT_BAD),
-        require(to.get("officer"), str, RECEIPT_BAD),
+        require_id(body.get("post"), RECEIPT_BAD),
+        require_id(body.get("from"), RECEIPT_BAD),
+        require_id(to.get("officer"), RECEIPT_BAD),
         key,
         claimed,
         doc,
@@ -345,8 +365,8 @@ def read_report(data: bytes) -> ReportFacts:
         if copy is not None:
             require(copy, str, REPORT_BAD)
     return handovers.ReportFacts(
-        require(body.get("post"), str, REPORT_BAD),
-        require(signer.get("officer"), str, REPORT_BAD),
+        require_id(body.get("post"), REPORT_BAD),
+        require_id(signer.get("officer"), REPORT_BAD),
         key,
         reported,
         sha256(data),

@@ -10,11 +10,54 @@ from __future__ import annotations
 import csv
 import json
 import sys
+import unicodedata
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from typing import Any
 
 Columns = Sequence[tuple[str, str]]
+# Joiners that Indic (and Arabic) scripts need inside words: kept there, shown anywhere else.
+JOINERS = ("\u200c", "\u200d")
+ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _in_a_word_that_needs_it(text: str, at: int) -> bool:
+    """A zero-width (non-)joiner between two letters or marks of a script other than Latin."""
+    if at == 0 or at + 1 >= len(text):
+        return False
+    for ch in (text[at - 1], text[at + 1]):
+        if unicodedata.category(ch)[0] not in "LM" or unicodedata.name(ch, "").startswith(
+            ("LATIN", "CYRILLIC", "GREEK")
+        ):
+            return False
+    return True
+
+
+def inert(text: str) -> str:
+    """Text from others (names, titles, handles, reasons; from cards, packets, spreadsheets),
+    made harmless on a terminal, as one line.
+
+    Control characters (C0, C1, DEL) are shown as escapes (``\\x1b``, ``\\n``), and every other
+    invisible or direction-changing character (bidi controls, zero-width spaces, byte-order
+    marks, any Unicode format character) as ``<U+202E>``: text can then neither move the cursor,
+    recolour the screen, reorder what follows, nor pass for another line. Zero-width joiners are
+    kept inside words of scripts that need them (Gujarati, Devanagari).
+    """
+    if text.isprintable():
+        return text
+    out = []
+    for at, ch in enumerate(text):
+        if ch.isprintable() or ch == " ":
+            out.append(ch)
+        elif ch in ESCAPES:
+            out.append(ESCAPES[ch])
+        elif unicodedata.category(ch) == "Cc":
+            out.append(f"\\x{ord(ch):02x}")
+        elif ch in JOINERS and _in_a_word_that_needs_it(text, at):
+            out.append(ch)
+        else:
+            out.append(f"<U+{ord(ch):04X}>")
+    return "".join(out)
 
 
 class Format(StrEnum):
@@ -24,6 +67,7 @@ class Format(StrEnum):
 
 
 def _cell(value: Any) -> str:
+    """One table cell or field, as plain inert text."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -32,7 +76,7 @@ def _cell(value: Any) -> str:
         return ", ".join(_cell(v) for v in value)
     if isinstance(value, dict):
         return "; ".join(f"{k}={_cell(v)}" for k, v in value.items())
-    return str(value)
+    return inert(str(value))
 
 
 def json_value(value: Any) -> None:

@@ -38,7 +38,12 @@ from handover.errors import UsageError
 from vault.canonical import canonical
 from vault.crypto import sshsig
 from vault.crypto.safety import safety_code
-from vault.crypto.signed import split_first_lines, split_signature
+from vault.crypto.signed import (
+    require_fingerprint,
+    require_id,
+    split_first_lines,
+    split_signature,
+)
 from vault.errors import SignatureError
 from vault.model import Record
 
@@ -154,6 +159,9 @@ class Header:
         ):
             for key in keys:
                 _str(part.get(key))
+        for identifier in (sender["officer"], recipient["officer"], post["slug"]):
+            require_id(identifier, BAD)
+        require_fingerprint(sender["fingerprint"], BAD)
         escrow = raw["escrow"]
         if type(escrow) is not list or not all(type(e) is str for e in escrow):
             raise SignatureError(BAD)
@@ -443,6 +451,7 @@ class Inspection(Record):
     post: dict[str, Any]
     sender: dict[str, Any]
     sender_known: str
+    sender_on_record: str | None
     sender_safety_code: str | None
     capacity: str
     reason: str | None
@@ -465,12 +474,11 @@ def inspect(data: bytes, now: dt.datetime, registry: Registry | None) -> Inspect
     packet = Packet.from_bytes(data)
     key = packet.signer_key()
     h = packet.header
-    known = "not checked (no registry)"
-    code = None
+    known, name, code = "not checked (no registry)", None, None
     if "age_recipient" in h.sender:
         code = safety_code(key.openssh, h.sender["age_recipient"])
     if registry is not None:
-        known, on_record = signer_status(registry, h.sender["officer"], key)
+        known, name, on_record = signer_status(registry, h.sender["officer"], key)
         code = code or on_record
     return Inspection(
         "good",
@@ -479,6 +487,7 @@ def inspect(data: bytes, now: dt.datetime, registry: Registry | None) -> Inspect
         h.post,
         h.sender,
         known,
+        name,
         code,
         h.capacity,
         h.reason,
@@ -495,9 +504,9 @@ def inspect(data: bytes, now: dt.datetime, registry: Registry | None) -> Inspect
 
 def signer_status(
     registry: Registry, officer: str, key: sshsig.PublicKey
-) -> tuple[str, str | None]:
-    """Whether the signer's key is the one on record here (and under which name), and the safety
-    code of the keys on record when the signer's key is theirs."""
+) -> tuple[str, str | None, str | None]:
+    """Whether the signer's key is the one on record here, the name this registry knows them
+    by, and the safety code of the keys on record when the signer's key is theirs."""
     from vault.crypto import identities
     from vault.errors import NotFoundError
     from vault.records import officers
@@ -506,10 +515,10 @@ def signer_status(
         try:
             row = officers.row_by_service_id(conn, officer)
         except NotFoundError:
-            return "unknown officer", None
+            return "unknown officer", None, None
         current = identities.current(conn, row.id)
     if current is None:
-        return f"{row.name}: officer known, no key on record", None
+        return "officer known, no key on record", row.name, None
     if current.signing_key == key.openssh:
-        return f"{row.name}: key on record", safety_code(current.signing_key, current.age_recipient)
-    return f"{row.name}: DIFFERS from the key on record ({current.fingerprint})", None
+        return "key on record", row.name, safety_code(current.signing_key, current.age_recipient)
+    return f"DIFFERS from the key on record ({current.fingerprint})", row.name, None

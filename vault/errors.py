@@ -38,6 +38,18 @@ class StorageError(VaultError):
     """The database refused or failed an operation (connection, lock, disk)."""
 
 
+class ServerUnavailable(StorageError):
+    """The database server could not be reached, or the connection to it was lost.
+
+    ``saved`` says what became of the change: ``False`` when it failed before the commit was
+    sent (nothing was changed, and the whole command may be run again), ``None`` when the
+    connection was lost during the commit (it may or may not have been saved)."""
+
+    def __init__(self, message: str, saved: bool | None) -> None:
+        super().__init__(message)
+        self.saved = saved
+
+
 class NotFoundError(VaultError):
     """A post, officer, account or other object named by the user does not exist."""
 

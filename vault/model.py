@@ -83,7 +83,20 @@ class ContactField(StrEnum):
 
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
-HANDLE_RE = re.compile(r"^[^\s:]{1,200}$")
+# What each platform allows in a handle (after an optional leading "@"): an account named with
+# anything else is a typing error or a look-alike. Platforms that take letters of any script
+# still refuse spaces, control, format (bidi, zero-width) and separator characters.
+HANDLE_CHARS: dict[str, tuple[re.Pattern[str], str]] = {
+    "x": (re.compile(r"[A-Za-z0-9_]+"), "ASCII letters, digits and _"),
+    "instagram": (re.compile(r"[A-Za-z0-9_.]+"), "ASCII letters, digits, _ and ."),
+    "threads": (re.compile(r"[A-Za-z0-9_.]+"), "ASCII letters, digits, _ and ."),
+    "telegram": (re.compile(r"[A-Za-z0-9_]+"), "ASCII letters, digits and _"),
+    "facebook": (re.compile(r"[A-Za-z0-9_.\-]+"), "ASCII letters, digits, ., - and _"),
+    "whatsapp": (re.compile(r"\+?[0-9]{5,15}"), "a phone number (digits, + in front)"),
+    "youtube": (re.compile(r"[\w.\-·]+"), "letters, digits, _, - and ."),
+    "linkedin": (re.compile(r"[\w\-]+"), "letters, digits, _ and -"),
+}
+HANDLE_MAX = 200
 GRADE_SUPER_TIME_SCALE = (
     "super time scale",
     "above super time scale",
@@ -190,10 +203,51 @@ class AccountRef:
             raise InvalidInputError(
                 f"account {value!r} is not 'platform:handle' (for example x:@CollectorAhd)"
             )
-        handle = handle.strip()
-        if not HANDLE_RE.match(handle):
-            raise InvalidInputError(f"handle {handle!r} must be 1-200 characters with no spaces")
-        return cls(parse_platform(platform), handle)
+        parsed = parse_platform(platform)
+        return cls(parsed, check_handle(parsed, handle.strip()))
+
+
+def check_handle(platform: Platform, handle: str) -> str:
+    """``handle`` if it is one ``platform`` could have, else :class:`InvalidInputError`."""
+    bare = handle[1:] if handle.startswith("@") else handle
+    if not 0 < len(handle) <= HANDLE_MAX or not bare:
+        raise InvalidInputError(f"a handle is 1-{HANDLE_MAX} characters, no spaces or ':'")
+    rule = HANDLE_CHARS.get(platform.value)
+    if rule is not None:
+        if not rule[0].fullmatch(bare):
+            raise InvalidInputError(
+                f"{platform.value} handle {handle!r}: use {rule[1]} (no spaces, no look-alike "
+                "or invisible characters)"
+            )
+        return handle
+    if ":" in bare or any(not ch.isprintable() or ch.isspace() for ch in bare):
+        raise InvalidInputError(
+            f"handle {handle!r}: no spaces, ':' or invisible characters (1-{HANDLE_MAX} characters)"
+        )
+    return handle
+
+
+# Scripts whose letters pass for one another (Latin "o", Cyrillic "о", Greek "ο").
+LOOKALIKE_SCRIPTS = frozenset({"LATIN", "CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE", "COPTIC"})
+INVISIBLE_KEPT = frozenset({"\u200c", "\u200d"})  # joiners that Indic scripts need
+
+
+def suspicious_text(text: str) -> str | None:
+    """Why a name, title or handle could deceive a reader, or ``None``: a word that mixes
+    look-alike scripts (a Cyrillic "о" in a Latin name), or an invisible or direction-changing
+    character."""
+    import unicodedata
+
+    for ch in text:
+        if unicodedata.category(ch) in ("Cc", "Cf") and ch not in INVISIBLE_KEPT:
+            return f"it holds an invisible or direction-changing character (U+{ord(ch):04X})"
+    for word in re.findall(r"\w+", text):
+        scripts = {
+            unicodedata.name(ch, "?").split(" ", 1)[0] for ch in word if ch.isalpha()
+        } & LOOKALIKE_SCRIPTS
+        if len(scripts) > 1:
+            return f"the word {word!r} mixes {' and '.join(sorted(scripts)).lower()} letters"
+    return None
 
 
 def handle_key(handle: str) -> str:

@@ -173,13 +173,42 @@ def root(
     context.OPTIONS = context.Options(
         registry, passphrase_file, not no_keyring, identity, identity_passphrase_file
     )
+    context.RUN.start()
+
+
+# Seconds to wait before each new attempt of a command that found the database server
+# unavailable and changed nothing: about 15 s in all, long enough for a server restart.
+RETRY_WAITS = (0.5, 1.0, 2.0, 4.0, 8.0)
 
 
 def main() -> None:
+    """The console script. A command that found the database server unavailable, having
+    changed nothing, is run again after a pause, a few times, before its error is shown."""
+    import time
+
+    _quiet_drivers()
+    context.RUN = context.Run(attempts_left=len(RETRY_WAITS))
     try:
+        for wait in RETRY_WAITS:
+            try:
+                app(prog_name="handover")
+            except SystemExit:
+                if not context.RUN.again:
+                    raise
+            time.sleep(wait)
         app(prog_name="handover")
     finally:
         _settle_stdout()
+
+
+def _quiet_drivers() -> None:
+    """The database driver and pool log what they ignore while a connection is lost
+    ("error ignored terminating …"); the command's own one-line error says what matters."""
+    import logging
+
+    if os.environ.get("HANDOVER_DEBUG") != "1":
+        for name in ("psycopg", "sqlalchemy"):
+            logging.getLogger(name).addHandler(logging.NullHandler())
 
 
 def _settle_stdout() -> None:

@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -40,6 +40,38 @@ class Options:
 
 OPTIONS = Options()
 
+
+@dataclass
+class Run:
+    """One run of the console script, across its attempts.
+
+    A command that failed because the database server was unavailable, before anything was
+    saved, is run again whole (:func:`handover.cli.main`) unless it had already done something
+    outside the registry (``side_effects``: a recovery code shown or written). What it read
+    from standard input or a prompt is kept for the next attempt, in this process only."""
+
+    attempts_left: int = 0
+    again: bool = False
+    side_effects: bool = False
+    answers: dict[str, str] = field(default_factory=dict)
+
+    def start(self) -> None:
+        """Called as each attempt begins: a new run forgets the answers of the last one."""
+        if self.again:
+            self.again = False
+            self.attempts_left -= 1
+        else:
+            self.side_effects = False
+            self.answers.clear()
+
+    def answer(self, key: str, ask: Callable[[], str]) -> str:
+        if key not in self.answers:
+            self.answers[key] = ask()
+        return self.answers[key]
+
+
+RUN = Run()
+
 JsonFlag = Annotated[
     bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")
 ]
@@ -64,14 +96,24 @@ def report(exc: Exception) -> int:
     Anything else is reported as unexpected, by type only: its message could hold a secret.
     """
     from handover.errors import HandoverError
+    from handover.output import inert
     from vault.errors import VaultError
 
     if isinstance(exc, HandoverError):
-        typer.echo(f"handover: {exc.message}", err=True)
+        typer.echo(f"handover: {inert(exc.message)}", err=True)
         return exc.exit_code
     if isinstance(exc, VaultError):
-        typer.echo(f"handover: {exc.message}", err=True)
+        if _run_again(exc):
+            return 1
+        typer.echo(f"handover: {inert(exc.message)}", err=True)
         return 1
+    if isinstance(exc, UnicodeError):
+        typer.echo(
+            "handover: some text given (an argument, a file name or a file) is not UTF-8; "
+            "give it as UTF-8",
+            err=True,
+        )
+        return 2
     if isinstance(exc, OSError) and exc.strerror:
         # Output that cannot be written (a full disk, a closed terminal): whatever was being
         # changed when it failed was rolled back with it.
@@ -83,6 +125,21 @@ def report(exc: Exception) -> int:
         err=True,
     )
     return 1
+
+
+def _run_again(exc: Exception) -> bool:
+    """Whether the command will be run again: the server was unavailable, nothing was saved,
+    nothing was done outside the registry, and attempts are left."""
+    from vault.errors import ServerUnavailable
+
+    if (
+        isinstance(exc, ServerUnavailable)
+        and exc.saved is False
+        and not RUN.side_effects
+        and RUN.attempts_left > 0
+    ):
+        RUN.again = True
+    return RUN.again
 
 
 def secret_option(name: str) -> Any:
@@ -146,7 +203,7 @@ def terminal_prompt() -> Callable[[str], str] | None:
                 pass
         except OSError:
             return None
-    return lambda text: typer.prompt(text, hide_input=True, err=True)
+    return lambda text: RUN.answer(text, lambda: typer.prompt(text, hide_input=True, err=True))
 
 
 def unlocker() -> Unlocker:
@@ -201,11 +258,37 @@ def read_file(path: Path) -> bytes:
         raise FileError(f"cannot read {path}: {exc.strerror}") from None
 
 
-def write_new_file(path: Path, data: bytes, *, force: bool = False, mode: int = 0o644) -> None:
-    """Write ``data`` to ``path`` whole or not at all; an existing file needs ``force``."""
-    if path.exists() and not force:
-        raise FileError(f"{path} exists; choose another name or give --force")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+def write_new_file(
+    path: Path,
+    data: bytes,
+    *,
+    exists: str,
+    force: bool = False,
+    same_is_done: bool = False,
+    mode: int = 0o644,
+) -> None:
+    """Write ``data`` to ``path`` whole or not at all, through a temporary file beside it.
+
+    An existing file is replaced only with ``force``; otherwise the error ends with ``exists``,
+    the remedy in the command's own options (e.g. "choose another -o/--output, or give
+    --force"). With ``same_is_done`` a file that already holds exactly ``data`` counts as
+    written: a command run again after a crash finishes instead of refusing. Temporary files
+    left by a killed earlier run are removed first."""
+    from vault.store import files
+
+    files.remove_stale_temporaries(path)
+    if not force:
+        try:
+            held = path.read_bytes() if same_is_done else None
+        except FileNotFoundError:
+            held = None
+        except OSError:
+            held = b""
+        if held == data:
+            return
+        if path.exists() or path.is_symlink():
+            raise FileError(f"{path} exists; {exists}")
+    tmp = files.temporary_beside(path)
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
         with os.fdopen(fd, "wb") as out:
@@ -223,6 +306,11 @@ def write_secret_file(path: Path, text: str) -> None:
     disk: callers do this before they commit, so that no registry depends on a code nobody has."""
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise FileError(
+            f"{path} exists (a code is never written over another); choose another "
+            "--recovery-code-file"
+        ) from None
     except OSError as exc:
         raise FileError(f"cannot create {path}: {exc.strerror}") from None
     try:
@@ -243,6 +331,7 @@ def deliver_recovery_codes(path: Path | None) -> Callable[[dict[str, str]], None
     def deliver(codes: dict[str, str]) -> None:
         if not codes:
             return
+        RUN.side_effects = True
         if path is not None:
             if len(codes) == 1:
                 text = next(iter(codes.values())) + "\n"
@@ -262,7 +351,7 @@ def deliver_recovery_codes(path: Path | None) -> Callable[[dict[str, str]], None
 
 def read_stdin() -> str:
     """All of standard input, for a secret or a list piped in; one trailing newline dropped."""
-    data = sys.stdin.read()
+    data = RUN.answer("standard input", sys.stdin.read)
     return data.removesuffix("\n").removesuffix("\r")
 
 
@@ -271,8 +360,11 @@ def secret_input(what: str, *, confirm: bool = False) -> str:
     if not sys.stdin.isatty():
         value = read_stdin()
     else:
-        value = typer.prompt(
-            what.capitalize(), hide_input=True, confirmation_prompt=confirm, err=True
+        value = RUN.answer(
+            what,
+            lambda: typer.prompt(
+                what.capitalize(), hide_input=True, confirmation_prompt=confirm, err=True
+            ),
         )
     if not value:
         raise UsageError(f"no {what} was given")
@@ -301,11 +393,14 @@ def new_passphrase(file: Path | None, what: str = "slot") -> Callable[[], str]:
             prompt = terminal_prompt()
             if prompt is None:
                 raise UsageError(f"no terminal to ask for the new {what} passphrase: give {option}")
-            value = typer.prompt(
-                f"New passphrase for the {what}",
-                hide_input=True,
-                confirmation_prompt=True,
-                err=True,
+            value = RUN.answer(
+                f"new {what} passphrase",
+                lambda: typer.prompt(
+                    f"New passphrase for the {what}",
+                    hide_input=True,
+                    confirmation_prompt=True,
+                    err=True,
+                ),
             )
         if not value:
             raise UsageError(f"the new {what} passphrase is empty")

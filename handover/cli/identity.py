@@ -11,6 +11,7 @@ import typer
 from handover import output
 from handover.cli import context
 from handover.cli.context import JsonFlag
+from handover.output import inert
 
 if TYPE_CHECKING:
     from vault.store.storage import Registry
@@ -142,9 +143,11 @@ def card(
 
     with context.registry() as reg:
         info, data = make(reg, officer)
-    context.write_new_file(out, data, force=force)
+    context.write_new_file(
+        out, data, exists="choose another -o/--output, or give --force", force=force
+    )
     typer.echo(
-        f"wrote {out}: {info.officer} ({info.name})\nsafety code {info.safety_code}\n"
+        f"wrote {out}: {info.officer} ({inert(info.name)})\nsafety code {info.safety_code}\n"
         "read it aloud to whoever imports the card: their screen must show the same digits"
     )
 
@@ -196,7 +199,9 @@ def export_age(
         raise UsageError("this writes a private key in the clear; give --yes if you mean it")
     with context.registry() as reg:
         made, secret = identities.export_age(reg, officer)
-    context.write_new_file(out, (secret + "\n").encode(), mode=0o600)
+    context.write_new_file(
+        out, (secret + "\n").encode(), exists="choose another -o/--output", mode=0o600
+    )
     typer.echo(
         f"wrote {out} (mode 600): the age identity of {made.officer}. It is a private key "
         "in the clear: delete it after use (shred -u).",

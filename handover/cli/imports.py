@@ -141,5 +141,5 @@ def template(
     if out is None:
         typer.echo(text, nl=False)
     else:
-        context.write_new_file(out, text.encode())
+        context.write_new_file(out, text.encode(), exists="choose another -o/--output")
         typer.echo(f"wrote {out}")

@@ -10,6 +10,7 @@ import typer
 from handover import output
 from handover.cli import context
 from handover.cli.context import JsonFlag
+from handover.output import inert
 
 app = context.sub_app(
     "Key slots and rotation. The registry's data key is stored only wrapped, once per slot: "
@@ -95,7 +96,9 @@ def add_slot(
                 deliver({added.slot.label: added.recovery_code})
             output.json_value({**added.to_dict(), "recovery_code": shown})
             return
-        typer.echo(f"added {added.slot.kind} slot {added.slot.label!r} ({str(added.slot.id)[:8]})")
+        typer.echo(
+            f"added {added.slot.kind} slot {inert(added.slot.label)!r} ({str(added.slot.id)[:8]})"
+        )
         if added.recovery_code:
             deliver({added.slot.label: added.recovery_code})
 
@@ -119,7 +122,7 @@ def remove_slot(
 
     with context.registry() as reg:
         removed = keyadmin.remove_slot(reg, slot)
-    typer.echo(f"removed {removed.kind} slot {removed.label!r} ({str(removed.id)[:8]})")
+    typer.echo(f"removed {removed.kind} slot {inert(removed.label)!r} ({str(removed.id)[:8]})")
 
 
 @app.command("change-passphrase")
@@ -139,7 +142,7 @@ def change_passphrase(
 
     with context.registry() as reg:
         changed = keyadmin.change_passphrase(reg, context.new_passphrase(new_passphrase_file), slot)
-    typer.echo(f"passphrase of slot {changed.label!r} changed")
+    typer.echo(f"passphrase of slot {inert(changed.label)!r} changed")
 
 
 @app.command("rotate")

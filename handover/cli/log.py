@@ -132,7 +132,7 @@ def checkpoint(
     with context.registry() as reg:
         signed, data = checkpoints.make(reg, officer)
         if out is not None:
-            context.write_new_file(out, data)
+            context.write_new_file(out, data, exists="choose another -o/--output")
     if json_:
         output.json_value(signed.to_dict())
         return

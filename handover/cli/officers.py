@@ -10,6 +10,7 @@ import typer
 from handover import output
 from handover.cli import context
 from handover.cli.context import JsonFlag
+from handover.output import inert
 
 if TYPE_CHECKING:
     from handover.card import Card
@@ -265,10 +266,10 @@ def import_card(
         )
         return
     if imported.unchanged:
-        typer.echo(f"{info.officer} ({known.name or info.name}): these keys are already on record")
+        typer.echo(f"{info.officer} ({inert(known.name or info.name)}): these keys are on record")
     else:
         what = "new officer" if imported.new_officer else "officer"
-        typer.echo(f"imported {what} {info.officer} ({known.name or info.name})")
+        typer.echo(f"imported {what} {info.officer} ({inert(known.name or info.name)})")
         if imported.replaced:
             typer.echo(f"their previous keys ({imported.previous_safety_code}) are kept as history")
     typer.echo(f"safety code {imported.safety_code}")
@@ -285,16 +286,18 @@ def _confirm_on_terminal(info: Card, known: OnRecord, replacing: bool) -> str:
             "no terminal to confirm the safety code on: read it with the officer, then give "
             '--confirmed TEXT (who confirmed, how; e.g. "phone call with Asha Mehta, 2026-12-01")'
         )
-    typer.echo(f"Card of {info.officer} ({info.name}), grade {info.grade or '-'}", err=True)
+    typer.echo(
+        f"Card of {info.officer} ({inert(info.name)}), grade {inert(info.grade or '-')}", err=True
+    )
     if known.officer_known and known.name and known.name != info.name:
-        typer.echo(f"  this registry knows {info.officer} as: {known.name}", err=True)
+        typer.echo(f"  this registry knows {info.officer} as: {inert(known.name)}", err=True)
     if known.safety_code and not known.same_keys:
         typer.echo(f"  keys on record now: {known.safety_code}", err=True)
         if not replacing:
             typer.echo("  THE CARD'S KEYS DIFFER FROM THOSE ON RECORD", err=True)
     typer.echo(f"\n  safety code   {info.safety_code}\n", err=True)
     typer.echo(
-        f"Ask {info.name} to read their safety code ('handover identity card' shows it).",
+        f"Ask {inert(info.name)} to read their safety code ('handover identity card' shows it).",
         err=True,
     )
     if not typer.confirm("Do the codes match, digit for digit?", default=False, err=True):

@@ -11,6 +11,7 @@ import typer
 from handover import output
 from handover.cli import context
 from handover.cli.context import JsonFlag
+from handover.output import inert
 
 app = context.sub_app(
     "Handover packets: one signed, encrypted file with everything of a post (accounts, "
@@ -19,6 +20,7 @@ app = context.sub_app(
 )
 
 PacketFile = Annotated[Path, typer.Argument(help="The packet file.", metavar="FILE")]
+OUTPUT_EXISTS = "choose another -o/--output, or give --force"
 
 
 @app.command("create")
@@ -66,18 +68,26 @@ def create(
           --reason "post vacant since the transfer of 2026-11-20" -o dio-kheda.handover
     """
     from handover import packet
+    from vault.errors import ServerUnavailable
 
     lifetime = packet.parse_duration(expires) if expires else None
-    with context.registry() as reg:
-        made = packet.create(
-            reg,
-            post,
-            to,
-            lifetime=lifetime,
-            sender=sender,
-            reason=reason,
-            write=lambda data: context.write_new_file(out, data, force=force, mode=0o600),
-        )
+    written: list[bool] = []
+
+    def write(data: bytes) -> None:
+        context.write_new_file(out, data, exists=OUTPUT_EXISTS, force=force, mode=0o600)
+        written.append(True)
+
+    try:
+        with context.registry() as reg:
+            made = packet.create(
+                reg, post, to, lifetime=lifetime, sender=sender, reason=reason, write=write
+            )
+    except Exception as exc:
+        # The packet was written, but its record was not saved: nobody may use a packet its
+        # registry does not know. (Unless the commit's fate is unknown: then it is kept.)
+        if written and not (isinstance(exc, ServerUnavailable) and exc.saved is None):
+            out.unlink(missing_ok=True)
+        raise
     if json_:
         output.json_value({**made.to_dict(), "file": str(out)})
         return
@@ -112,9 +122,16 @@ def inspect(packet_file: PacketFile, json_: JsonFlag = False) -> None:
         output.json_value(info.to_dict())
         return
     capacity = "holder of the post" if info.capacity == "holder" else "IT cell, for the department"
+    said = info.sender["name"]
+    if info.sender_on_record is None:
+        who = f"not on record here; the packet calls them {said}"
+    elif info.sender_on_record != said:
+        who = f"{info.sender_on_record}; the packet calls them {said}"
+    else:
+        who = info.sender_on_record
     output.fields(
         [
-            ("signature", f"good, by {info.sender['officer']} ({info.sender['name']})"),
+            ("signature", f"good, by {info.sender['officer']} ({who})"),
             ("signer key", f"{info.sender['fingerprint']}: {info.sender_known}"),
             ("safety code", info.sender_safety_code or "unknown (format 1, signer not on record)"),
             ("capacity", capacity + (f": {info.reason}" if info.reason else "")),
@@ -150,9 +167,10 @@ def claim(
 
     Refused: an unknown signer; a signer this registry's records do not entitle (the post is
     held here by someone else); a packet older than a handover of the post you already have;
-    one for someone else, expired, dated in the future or already claimed; anything damaged or
-    altered. On success every credential is marked 'rotation due', and a checklist and a signed
-    receipt are written.
+    one for someone else, expired or dated in the future; anything damaged or altered. On
+    success every credential is marked 'rotation due', and a checklist and a signed receipt are
+    written. Run again on a packet claimed here, it writes the same receipt again (after a
+    crash, or if the receipt was lost) and changes nothing.
 
     \b
     Example:
@@ -163,11 +181,31 @@ def claim(
     data = context.read_file(packet_file)
     target = receipt or packet_file.with_name(packet_file.name + ".receipt")
     with context.registry() as reg:
-        done = do_claim(reg, data, write_receipt=lambda r: context.write_new_file(target, r))
+        done = do_claim(
+            reg,
+            data,
+            write_receipt=lambda r: context.write_new_file(
+                target,
+                r,
+                exists="it is not this claim's receipt; choose another --receipt",
+                same_is_done=True,
+            ),
+        )
     if json_:
         output.json_value({**done.to_dict(), "receipt": str(target)})
         return
-    signed = "as holder" if done.capacity == "holder" else f"for the IT cell ({done.reason})"
+    if done.claimed_before is not None:
+        typer.echo(
+            f"{done.post}: this packet was claimed here on "
+            f"{done.claimed_before:%Y-%m-%d %H:%M} UTC by {done.officer}; its receipt is "
+            f"written again to {target}: send it to {done.sender} or the IT cell"
+        )
+        return
+    signed = (
+        "as holder"
+        if done.capacity == "holder"
+        else f"for the IT cell ({inert(done.reason or '')})"
+    )
     typer.echo(
         f"claimed {done.post} from {done.sender} (signed {signed}; safety code "
         f"{done.sender_safety_code}): {done.accounts_added} accounts added, "
@@ -289,7 +327,7 @@ def report(
 
     with context.registry() as reg:
         made, data = make_report(reg, post, officer)
-    context.write_new_file(out, data, force=force)
+    context.write_new_file(out, data, exists=OUTPUT_EXISTS, force=force)
     if json_:
         output.json_value({**made.to_dict(), "file": str(out)})
     else:

@@ -82,7 +82,7 @@ def backup(
 
     with context.registry() as reg:
         made, data = core.make(reg)
-    context.write_new_file(out, data, mode=0o600)
+    context.write_new_file(out, data, exists="choose another -o/--output", mode=0o600)
     if json_:
         output.json_value({**made.to_dict(), "file": str(out)})
     else:
@@ -103,7 +103,9 @@ def restore(
     """Recreate a registry from a backup, opened with its passphrase or recovery code.
 
     The registry goes where --registry (or HANDOVER_REGISTRY) says; an existing one is replaced
-    only with --force, and only once the whole backup has been read and checked.
+    only with --force, and only once the whole backup has been read and checked: in one
+    transaction that waits for any command writing to it, after a dated copy of it is made
+    beside it (REGISTRY.before-restore.TIME.bak).
 
     \b
     Example:
@@ -127,3 +129,5 @@ def restore(
             f"restored {done.location} (registry {done.registry_id}, schema "
             f"{done.revision}); event log verified: {done.log_entries} entries"
         )
+        if done.previous:
+            typer.echo(f"the registry it replaced is kept at {done.previous}")

@@ -407,6 +407,12 @@ CASES: dict[str, Case] = {
         {("escrow.opened", "x:@CollectorAhd"), ("escrow.opened", "facebook:collectorahd")},
         {},
     ),
+    # A Cyrillic "А" opening a Latin name: two officers a reader cannot tell apart.
+    "text.confusable": (
+        lambda c: c.ok("officer", "edit", "ias-0042", "--name", "\u0410sha Mehta"),
+        {("text.confusable", "ias-0042")},
+        {},
+    ),
 }
 
 

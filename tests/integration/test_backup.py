@@ -94,7 +94,7 @@ def test_a_corrupted_backup_is_refused(
     if BACKEND == "sqlite":
         assert not Path(target.location).exists()
     else:
-        assert "not a handover registry" in target.fails("post", "list")
+        assert "holds no handover registry" in target.fails("post", "list")
 
 
 def test_restore_with_a_wrong_passphrase_changes_nothing(

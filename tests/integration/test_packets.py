@@ -21,7 +21,8 @@ def test_handover_end_to_end(pair: Pair) -> None:
     packet = pair.packet()
     inspected = pair.b.json("packet", "inspect", str(packet))
     assert inspected["signature"] == "good"
-    assert inspected["sender_known"] == "Asha Mehta: key on record"
+    assert inspected["sender_known"] == "key on record"
+    assert inspected["sender_on_record"] == "Asha Mehta"
     assert inspected["post"]["slug"] == "collector-ahmedabad"
     assert inspected["recipient"]["officer"] == "ias-0077"
     assert inspected["accounts"] == 2
@@ -41,10 +42,21 @@ def test_handover_end_to_end(pair: Pair) -> None:
     assert post["post"]["holder"] == "ias-0077"
     assert post["groups"] == ["ahd-district"]
 
+    # Claimed again: nothing changes, and the same receipt is written again.
     before = pair.b.dump()
-    line = pair.b.fails("packet", "claim", str(packet))
-    assert "already claimed" in line
+    issued = receipt.read_bytes()
+    receipt.unlink()
+    again = pair.b.ok("packet", "claim", str(packet), "--receipt", str(receipt)).stdout
+    assert "this packet was claimed here on" in again
+    assert receipt.read_bytes() == issued
+    rerun = pair.b.ok("packet", "claim", str(packet), "--receipt", str(receipt))
+    assert "claimed here" in rerun.stdout
     assert pair.b.dump() == before
+    other = pair.dir / "other.receipt"
+    other.write_bytes(b"something else")
+    line = pair.b.fails("packet", "claim", str(packet), "--receipt", str(other))
+    assert line.endswith("exists; it is not this claim's receipt; choose another --receipt")
+    assert other.read_bytes() == b"something else"
 
     done = pair.a.json("packet", "receipt", str(receipt))
     assert done["incoming"] == "ias-0077"

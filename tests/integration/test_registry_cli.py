@@ -316,7 +316,7 @@ def test_missing_registry_is_one_clear_line(tmp_path: Path, make_cli) -> None:  
         assert "no registry at" in line and "handover init" in line
         assert not Path(cli.location).exists()
     else:
-        assert "not a handover registry" in cli.fails("post", "list")
+        assert "holds no handover registry" in cli.fails("post", "list")
 
 
 def test_init_refuses_an_existing_registry(cli: Cli) -> None:

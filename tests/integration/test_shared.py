@@ -239,3 +239,39 @@ def test_an_identity_kept_in_the_os_keyring(shared: Cli) -> None:
         assert "holds no identity of ias-0123" in line
     finally:
         keyring.set_keyring(previous)
+
+
+def test_a_claim_hands_the_post_key_to_the_claimant(shared: Cli, tmp_path: Path) -> None:
+    """A packet made and claimed in the same shared registry: the claim re-keys the post to its
+    new holder in the same transaction, so he opens what he claimed and the sender no longer
+    does."""
+    asha, successor = Officer(shared, "ias-0042"), Officer(shared, "ias-0099")
+    packet = tmp_path / "p.handover"
+    asha.ok(
+        "packet", "create", "--post", "collector-ahmedabad", "--to", "ias-0099", "-o", str(packet)
+    )
+    claimed = successor.ok("packet", "claim", str(packet), "--json").json()
+    assert claimed["previous_holder"] == "ias-0042"
+    assert successor.reveal("x:@CollectorAhd") == "asha-password"
+    assert asha.fails("account", "show", "x:@CollectorAhd", "--reveal") == DENIED
+    assert Officer(shared, "itc-0001").reveal("x:@CollectorAhd") == "asha-password"
+    assert shared.ok("log", "verify").code == 0
+
+
+def test_a_claim_that_would_strand_a_secret_is_refused(shared: Cli, tmp_path: Path) -> None:
+    """A secret added after the packet was made is not in it: the claimant could not re-seal
+    it, so the claim is refused whole rather than leave it under a key nobody holds."""
+    asha, successor = Officer(shared, "ias-0042"), Officer(shared, "ias-0099")
+    packet = tmp_path / "p.handover"
+    asha.ok(
+        "packet", "create", "--post", "collector-ahmedabad", "--to", "ias-0099", "-o", str(packet)
+    )
+    asha.ok("account", "add", "facebook:CollectorAhd", "--post", "collector-ahmedabad")
+    asha.ok("account", "set-password", "facebook:CollectorAhd", input="late-password\n")
+    before = shared.dump()
+    line = successor.fails("packet", "claim", str(packet))
+    assert line == (
+        "handover: facebook:CollectorAhd has secrets here that the packet does not carry (it "
+        "changed after the packet was made): ask the sender for a new packet; nothing was claimed"
+    )
+    assert shared.dump() == before

@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from vault.audit.model import Check, Finding, Rule, Severity
 from vault.audit.snapshot import Snapshot
-from vault.model import AccountKind, Level, Status, TwoFactor, is_super_time_scale
+from vault.model import (
+    AccountKind,
+    Level,
+    Status,
+    TwoFactor,
+    is_super_time_scale,
+    suspicious_text,
+)
 from vault.records.escrowed import ESCROW_OPENED
 from vault.records.sealing import credential_state
 
@@ -593,6 +599,27 @@ def log_broken(snap: Snapshot, r: Rule) -> Iterator[Finding]:
 
 
 @rule(
+    "text.confusable",
+    Severity.HIGH,
+    "A name, title or handle that can pass for another (look-alike scripts, invisible characters)",
+    "check it against the real one; correct the record (handover officer edit, post edit, "
+    "account edit) or, if a card or packet brought it, ask its sender",
+)
+def confusable(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+    named: list[tuple[str, str, str, tuple[str | None, str | None, str | None]]] = [
+        ("officer", o.service_id, o.name, _officer_where(snap, o.id))
+        for o in snap.officers.values()
+    ]
+    named += [("post", p.slug, p.title, snap.where_post(p.id)) for p in snap.posts.values()]
+    named += [("group", g.slug, g.name, _group_where(g)) for g in snap.groups]
+    named += [("account", snap.ref(a), a.handle, snap.where_post(a.post_id)) for a in snap.accounts]
+    for kind, obj, text, where in named:
+        why = suspicious_text(text or "")
+        if why:
+            yield r.finding(kind, obj, f"{kind} {obj}: {why}", where)
+
+
+@rule(
     "log.time-order",
     Severity.HIGH,
     "Event log entries dated before the entry they follow",
@@ -655,7 +682,7 @@ def no_escrow(snap: Snapshot, r: Rule) -> Iterator[Finding]:
 )
 def key_replaced(snap: Snapshot, r: Rule) -> Iterator[Finding]:
     for event in snap.replacements:
-        details = json.loads(event.details)
+        details = event.details_parsed
         yield r.finding(
             "officer",
             event.object_ref or "?",

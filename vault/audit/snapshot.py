@@ -24,6 +24,7 @@ from vault.log.verify import Verification, verify_chain
 from vault.records import contacts, transfers
 from vault.records.contacts import OfficialContacts
 from vault.store import schema, settings
+from vault.store.journal import parse_entry, raw_select
 
 if TYPE_CHECKING:
     from vault.store.storage import Registry
@@ -147,13 +148,14 @@ def load(conn: sa.Connection, registry: Registry, *, with_secrets: bool) -> Snap
     snap.official_accounts = [a for a in accounts if a.kind == "official"]
     snap.escrow = escrow.recipients(conn)
     e = schema.events
-    snap.replacements = list(
-        conn.execute(
-            sa.select(e.c.at, e.c.object_ref, e.c.details).where(
-                e.c.action == "identity.replace", e.c.at >= now - REPLACEMENTS_WINDOW
-            )
-        )
+    query = raw_select().where(
+        e.c.action == "identity.replace", e.c.at >= now - REPLACEMENTS_WINDOW
     )
+    for raw in conn.execute(query):
+        try:
+            snap.replacements.append(parse_entry(raw))
+        except (ValueError, TypeError):
+            continue  # a malformed entry is the log rule's finding
     return snap
 
 

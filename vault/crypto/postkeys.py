@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from vault.crypto import escrow
-from vault.crypto.keyadmin import reseal_all
-from vault.crypto.seal import DataKey, Sealer
+from vault.crypto.keyadmin import SEALED_COLUMNS, reseal_all
+from vault.crypto.seal import DataKey, Sealer, key_id_of
 from vault.crypto.slots import add_age_slot, age_recipient, slots_of
 from vault.crypto.unlock import registry_key, unlock, unlocker_of
 from vault.errors import AccessError
@@ -114,21 +114,70 @@ def rekey(tx: Tx, post_id: uuid.UUID, reason: str) -> int:
         ) from None
     new = _new_key(tx, post_id)
     count = reseal_all(tx, tx.registry, old, new, post_id=post_id)
+    _retire(tx, post_id, old.id, new.id, reason, secrets=count)
+    return count
+
+
+def rekey_for_claim(tx: Tx, post_id: uuid.UUID, reason: str) -> uuid.UUID | None:
+    """A new key for a post whose new holder (already assigned) is claiming it here.
+
+    The claimant seldom can open the old key (it was wrapped to the outgoing holder), but he
+    holds every secret in the clear, from the packet. So the old key is retired all the same and
+    its id returned: the caller seals the packet's secrets under the new key and then calls
+    :func:`require_resealed`. When the old key can be opened (an IT cell member claiming), this
+    is :func:`rekey` and returns ``None``."""
+    old_id = current_key_id(tx.conn, post_id)
+    if old_id is None:
+        return None
+    try:
+        unlock(tx.conn, unlocker_of(tx.registry), old_id)
+    except AccessError:
+        new = _new_key(tx, post_id)
+        _retire(tx, post_id, old_id, new.id, reason, secrets="from the packet")
+        return old_id
+    rekey(tx, post_id, reason)
+    return None
+
+
+def require_resealed(tx: Tx, post_id: uuid.UUID, old_id: uuid.UUID) -> None:
+    """Refuse (and so roll back) a claim that left a secret of the post under its retired key:
+    one the packet does not carry, which nobody could then open."""
+    a = schema.accounts
+    columns = SEALED_COLUMNS["accounts"]
+    for row in tx.conn.execute(
+        sa.select(a.c.platform, a.c.handle, *(a.c[c] for c in columns)).where(
+            a.c.post_id == post_id
+        )
+    ):
+        if any(
+            (blob := getattr(row, c)) is not None and key_id_of(bytes(blob)) == old_id
+            for c in columns
+        ):
+            raise AccessError(
+                f"{row.platform}:{row.handle} has secrets here that the packet does not carry "
+                "(it changed after the packet was made): ask the sender for a new packet; "
+                "nothing was claimed"
+            )
+
+
+def _retire(
+    tx: Tx, post_id: uuid.UUID, old_id: uuid.UUID, new_id: uuid.UUID, reason: str, secrets: object
+) -> None:
+    """Retire a post's old key and remove its wraps: whoever could open it may have kept it."""
     d, s = schema.data_keys, schema.key_slots
-    tx.conn.execute(d.update().where(d.c.id == old.id).values(retired_at=tx.now))
-    tx.conn.execute(s.delete().where(s.c.key_id == old.id))
+    tx.conn.execute(d.update().where(d.c.id == old_id).values(retired_at=tx.now))
+    tx.conn.execute(s.delete().where(s.c.key_id == old_id))
     tx.log(
         "key.post.rekey",
         "post",
         post_id,
         _post_slug(tx.conn, post_id),
-        old_key=old.id,
-        new_key=new.id,
-        secrets=count,
+        old_key=old_id,
+        new_key=new_id,
+        secrets=secrets,
         reason=reason,
         recipients=[label for label, _ in recipients(tx.conn, post_id)],
     )
-    return count
 
 
 def rewrap(tx: Tx, post_id: uuid.UUID) -> list[str]:

@@ -10,6 +10,7 @@ byte is refused, with one message whatever the difference.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -57,6 +58,25 @@ def split_signature(rest: bytes, bad: str) -> tuple[bytes, str]:
 
 def require(value: Any, kind: type | tuple[type, ...], bad: str) -> Any:
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
+        raise SignatureError(bad)
+    return value
+
+
+IDENTIFIER = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
+FINGERPRINT = re.compile(r"^SHA256:[A-Za-z0-9+/]{43}$")
+
+
+def require_id(value: Any, bad: str) -> str:
+    """An officer id or post slug as handover writes them (lower case, digits, ``.-_``): a
+    document naming anything else was not made by handover, and its text must not reach a
+    terminal or a query as an identifier."""
+    if type(value) is not str or not IDENTIFIER.match(value):
+        raise SignatureError(bad)
+    return value
+
+
+def require_fingerprint(value: Any, bad: str) -> str:
+    if type(value) is not str or not FINGERPRINT.match(value):
         raise SignatureError(bad)
     return value
 

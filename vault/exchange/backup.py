@@ -35,8 +35,8 @@ from vault.crypto.unlock import WRONG, Unlocker, registry_key, try_secret
 from vault.errors import RegistryError, SignatureError, UnlockError
 from vault.log.verify import verify_chain
 from vault.model import Record
-from vault.store import migrations, schema, settings, storage
-from vault.store.location import Location, resolve
+from vault.store import files, migrations, schema, settings, storage
+from vault.store.location import Location
 
 MAGIC = b"HANDOVER-BACKUP/1"
 BAD = "the backup is damaged or not authentic"
@@ -186,6 +186,7 @@ class Restored(Record):
     revision: str
     tables: dict[str, int]
     log_entries: int
+    previous: str | None
 
 
 def restore(
@@ -197,10 +198,14 @@ def restore(
     clock: Callable[[], dt.datetime],
     force: bool = False,
 ) -> Restored:
-    """Recreate the registry of a backup at ``location``; an existing one only with ``force``.
+    """Recreate the registry of a backup at ``location``; over an existing one only with ``force``.
 
-    On SQLite the registry is built in a new file beside the target and moved into place at the
-    end; on PostgreSQL everything, including dropping the old tables, is one transaction.
+    Over an existing registry, the restore is one write transaction in it: it takes the
+    registry's writer lock first (so a writer at work finishes, and one that comes later writes
+    into the restored registry: no change ever goes into a file that is no longer the
+    registry), keeps a dated copy of what it replaces, drops it and fills in the backup. A kill
+    at any moment leaves the old registry or the restored one, whole. A new SQLite registry is
+    built beside its path and moved there when complete.
     """
     from cryptography.exceptions import InvalidTag
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -220,55 +225,68 @@ def restore(
             f"the backup has schema {revision}, newer than this handover: "
             "upgrade handover to restore it"
         )
-    target = location
-    if location.path is not None:
-        if location.path.exists() and location.path.stat().st_size > 0 and not force:
-            raise RegistryError(
-                f"a registry exists at {location.path}; restore over it only with --force"
-            )
-        staging = location.path.with_name(f".{location.path.name}.restoring")
-        storage.discard_new_file(resolve(str(staging)))
-        staging.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.close(os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        target = resolve(str(staging))
+    path = location.path
+    occupied = path is not None and path.exists() and path.stat().st_size > 0
+    if occupied and not force:
+        raise RegistryError(f"a registry exists at {path}; restore over it only with --force")
+    in_place = path is None or (occupied and files.not_a_registry(path) is None)
+    target = location if in_place else storage.staging_for(location, ".restoring")
+    if not in_place:
+        storage.create_registry(target, actor=actor, clock=clock).close()
     registry = storage.Registry(target, actor, clock)
+    previous = None
     try:
         with registry.write(new=True) as tx:
-            inspector = sa.inspect(tx.conn)
-            if inspector.has_table("alembic_version"):
+            if sa.inspect(tx.conn).has_table("alembic_version"):
                 if not force:
                     raise RegistryError(
-                        f"a registry exists at {location.display}; restore "
-                        "over it only with --force"
+                        f"a registry exists at {location.display}; restore over it only with "
+                        "--force"
                     )
+                if path is not None:
+                    previous = files.keep_copy(path, "before-restore", tx.now)
                 _drop_all(tx.conn)
-            migrations.upgrade(tx.conn, revision)
-            tables = {t.name: t for t in schema.metadata.sorted_tables}
-            for name, table in tables.items():
-                content = payload.get(name)
-                if not content or not content["rows"]:
-                    continue
-                columns = content["columns"]
-                tx.conn.execute(
-                    table.insert(),
-                    [dict(zip(columns, map(_decode, row), strict=True)) for row in content["rows"]],
-                )
-            if revision != migrations.HEAD:
-                migrations.upgrade(tx.conn)
-            check = verify_chain(tx.conn)
-            if not check.ok:
-                raise SignatureError(BAD)
+            check = _fill(tx.conn, payload, revision)
         registry.close()
     except BaseException:
         registry.close()
-        if location.path is not None:
+        if not in_place:
             storage.discard_new_file(target)
+        if previous is not None:
+            previous.unlink(missing_ok=True)
         raise
-    if location.path is not None and target.path is not None:
-        storage.discard_new_file(location)
-        os.replace(target.path, location.path)
+    if not in_place:
+        storage.move_into_place(target, location, replace=occupied)
     counts = {name: len(content["rows"]) for name, content in payload.items()}
-    return Restored(location.display, str(header.get("registry_id")), revision, counts, check.size)
+    return Restored(
+        location.display,
+        str(header.get("registry_id")),
+        revision,
+        counts,
+        check.size,
+        None if previous is None else str(previous),
+    )
+
+
+def _fill(conn: sa.Connection, payload: dict[str, Any], revision: str) -> Any:
+    """Create the backup's schema, insert its rows, bring the schema up to date, and verify
+    the event log it brought: a backup whose log does not verify is not restored."""
+    migrations.upgrade(conn, revision)
+    for table in schema.metadata.sorted_tables:
+        content = payload.get(table.name)
+        if not content or not content["rows"]:
+            continue
+        columns = content["columns"]
+        conn.execute(
+            table.insert(),
+            [dict(zip(columns, map(_decode, row), strict=True)) for row in content["rows"]],
+        )
+    if revision != migrations.HEAD:
+        migrations.upgrade(conn)
+    check = verify_chain(conn)
+    if not check.ok:
+        raise SignatureError(BAD)
+    return check
 
 
 def _drop_all(conn: sa.Connection) -> None:

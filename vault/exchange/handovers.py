@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from vault.crypto import escrow, identities, sshsig
+from vault.crypto import escrow, identities, postkeys, sshsig
 from vault.crypto.safety import safety_code
 from vault.errors import AuthorityError, NotFoundError, SignatureError
 from vault.exchange import bundle
@@ -110,6 +110,62 @@ class Claimed(Record):
     previous_holder: str | None
     checklist: tuple[str, ...]
     accounts: tuple[str, ...]
+    claimed_before: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class ClaimedBefore:
+    """A packet this registry has claimed already: what its receipt is made from again."""
+
+    identity: Any
+    claimed_at: dt.datetime
+    receipt_sha256: str | None
+    result: Claimed
+
+
+def _sender_code(tx: Tx, officer: str) -> str:
+    signer = identities.current(tx.conn, officers.row_by_service_id(tx.conn, officer).id)
+    return safety_code(signer.signing_key, signer.age_recipient)
+
+
+def claimed_before(tx: Tx, facts: PacketFacts) -> ClaimedBefore | None:
+    """The earlier claim of this very packet (same bytes) here, if there was one."""
+    record = custody.find(tx.conn, facts.packet_id, "received")
+    if record is None or record.packet_sha256 != facts.sha256 or record.claimed_at is None:
+        return None
+    i = schema.identities
+    own = tx.conn.execute(
+        identities.select_rows().where(i.c.fingerprint == record.to_fingerprint)
+    ).first()
+    if own is None:
+        return None
+    result = Claimed(
+        facts.packet_id,
+        facts.post,
+        facts.sender,
+        _sender_code(tx, facts.sender),
+        facts.capacity,
+        facts.reason,
+        own.service_id,
+        0,
+        0,
+        0,
+        _deadline(tx, record.claimed_at),
+        None,
+        CHECKLIST,
+        (),
+        record.claimed_at,
+    )
+    return ClaimedBefore(own, record.claimed_at, record.receipt_sha256, result)
+
+
+def _take_tenure(tx: Tx, officer: Any, post: Any) -> tuple[str, str] | None:
+    """Make the claimant the post's holder (unless he is already); returns the holder before."""
+    before = posts.holder_of(tx.conn, post.id)
+    if before is None or before[0] != officer.service_id:
+        start = max(tx.now.astimezone().date(), _latest_start(tx, post.id))
+        officers.assign_in(tx, officer, post, start)
+    return before
 
 
 def take_in(
@@ -118,13 +174,21 @@ def take_in(
     """Write a checked and opened packet into this registry: the post, its official accounts
     and their secrets, groups and history; the claimant's tenure; rotation marks; custody."""
     authority.check_accounts(tx.conn, facts.post, manifest["accounts"])
+    officer = officers.row_by_service_id(tx.conn, own.service_id)
+    here = authority.post_here(tx.conn, facts.post)
+    shared = here is not None and postkeys.per_post(tx.conn)
+    old_key = None
+    if shared:
+        # The claimant becomes the holder first, so that the post's new key is wrapped to him
+        # and the packet's secrets are sealed under it.
+        before = _take_tenure(tx, officer, here)
+        old_key = postkeys.rekey_for_claim(tx, here.id, f"handover {facts.packet_id}")
     summary = bundle.import_post(tx, manifest, source=f"packet {facts.packet_id}")
     post = posts.row_by_slug(tx.conn, summary["post"])
-    officer = officers.row_by_service_id(tx.conn, own.service_id)
-    before = posts.holder_of(tx.conn, post.id)
-    if before is None or before[0] != officer.service_id:
-        start = max(tx.now.astimezone().date(), _latest_start(tx, post.id))
-        officers.assign_in(tx, officer, post, start)
+    if not shared:
+        before = _take_tenure(tx, officer, post)
+    if old_key is not None:
+        postkeys.require_resealed(tx, post.id, old_key)
     deadline = _deadline(tx, tx.now)
     mark_rotation_due(tx, post.id, deadline, f"handover {facts.packet_id}")
     custody.record_packet(
@@ -145,12 +209,11 @@ def take_in(
         sha256=facts.sha256,
     )
     refs = tuple(f"{a['platform']}:{a['handle']}" for a in manifest["accounts"])
-    signer = identities.current(tx.conn, officers.row_by_service_id(tx.conn, facts.sender).id)
     return Claimed(
         facts.packet_id,
         post.slug,
         facts.sender,
-        safety_code(signer.signing_key, signer.age_recipient),
+        _sender_code(tx, facts.sender),
         facts.capacity,
         facts.reason,
         own.service_id,

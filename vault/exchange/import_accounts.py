@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -17,7 +18,6 @@ import sqlalchemy as sa
 from vault.crypto import postkeys, totp
 from vault.exchange.rows import (
     CONTACT_FIELDS,
-    HANDLE,
     SECRET_COLUMNS,
     Progress,
     RowReader,
@@ -29,6 +29,7 @@ from vault.exchange.rows import (
 from vault.model import (
     AccountKind,
     Status,
+    check_handle,
     handle_key,
     parse_date,
     parse_kind,
@@ -37,6 +38,7 @@ from vault.model import (
     parse_twofa,
 )
 from vault.records import accounts, contacts
+from vault.records.credentials import MAX_SECRET_BYTES
 from vault.records.sealing import COLUMNS as SEALED
 from vault.records.sealing import open_value
 from vault.store import bulk, schema
@@ -105,9 +107,9 @@ def import_accounts(
         platform = value(number, "platform", parse_platform, row["platform"])
         handle = row["handle"]
         key: tuple[str, str] | None = None
-        if not HANDLE.match(handle):
-            reader.error(number, "handle", "a handle is 1-200 characters, no spaces or ':'")
-        elif platform is not None:
+        if platform is not None and value(
+            number, "handle", partial(check_handle, platform), handle
+        ):
             key = (platform.value, handle_key(handle))
             if key in seen:
                 reader.error(
@@ -184,6 +186,9 @@ def import_accounts(
         secrets = {k: row[k] for k in SECRET_COLUMNS if get(k)}
         if key is not None:
             secrets.update(extra.pop(key, {}))
+        for name, secret in secrets.items():
+            if len(secret.encode("utf-8")) > MAX_SECRET_BYTES:
+                reader.error(number, name, "is larger than 64 KiB")
         if "totp" in secrets:
             seed = value(number, "totp", totp.parse, secrets["totp"])
             if seed is not None:

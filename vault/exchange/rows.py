@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,7 +48,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "transfers": ("order_no", "order_date", "officer", "effective_date"),
 }
 SECRET_COLUMNS = ("password", "totp", "recovery_codes", "notes")
-HANDLE = re.compile(r"^[^\s:]{1,200}$")
+# Taken exactly as typed: spaces at either end of a password are part of it.
+EXACT_COLUMNS = ("password", "notes")
 CONTACT_FIELDS = tuple(f.value for f in ContactField)
 MAX_ERRORS_SHOWN = 200
 
@@ -105,11 +105,20 @@ class RowReader:
         self.errors.append(RowError(self.name, row, column, reason))
 
     def rows(self, text: str) -> Iterator[tuple[int, dict[str, str]]]:
+        """The data rows as (row number, cells by column); a blank row is skipped.
+
+        Cells are trimmed, except secrets, which are taken exactly as typed (a password may
+        begin or end with a space). A cell with a NUL character, a cell over 128 KiB or a row
+        the CSV reader cannot read is an error against its row.
+        """
         reader = csv.reader(io.StringIO(text))
         try:
             header = [h.strip().lower() for h in next(reader)]
         except StopIteration:
             self.error(1, "", "the file is empty")
+            return
+        except csv.Error as exc:
+            self.error(1, "", _csv_reason(exc))
             return
         known = COLUMNS[self.kind]
         for column in header:
@@ -120,13 +129,27 @@ class RowReader:
                 self.error(1, column, "required column is missing")
         if self.errors:
             return
-        for number, values in enumerate(reader, start=2):
+        number = 1
+        while True:
+            number += 1
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                self.error(number, "", _csv_reason(exc))
+                return
             if not any(v.strip() for v in values):
                 continue
             if len(values) != len(header):
                 self.error(number, "", f"has {len(values)} fields, the header has {len(header)}")
                 continue
-            yield number, {h: v.strip() for h, v in zip(header, values, strict=True)}
+            row = {}
+            for column, value in zip(header, values, strict=True):
+                if "\x00" in value:
+                    self.error(number, column, "holds a NUL character")
+                row[column] = value if column in EXACT_COLUMNS else value.strip()
+            yield number, row
 
     def unique(self, number: int, column: str, raw: str, what: str) -> str | None:
         """The row's identifier (a slug), or ``None`` when it is malformed or repeats an
@@ -158,6 +181,12 @@ class RowReader:
         return None
 
 
+def _csv_reason(exc: csv.Error) -> str:
+    if "field larger than field limit" in str(exc):
+        return f"a cell is larger than {csv.field_size_limit() // 1024} KiB"
+    return f"cannot be read as CSV ({exc})"
+
+
 def read_text_file(path: Path) -> tuple[str, str]:
     try:
         data = path.read_bytes()
@@ -165,8 +194,11 @@ def read_text_file(path: Path) -> tuple[str, str]:
         raise InvalidInputError(f"cannot read {path}: {exc.strerror}") from None
     try:
         text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInputError(f"{path} is not UTF-8 text (save the sheet as CSV UTF-8)") from None
+    except UnicodeDecodeError as exc:
+        row = data[: exc.start].count(b"\n") + 1
+        raise InvalidInputError(
+            f"{path.name}:{row}: is not UTF-8 text (save the sheet as CSV UTF-8)"
+        ) from None
     return text, hashlib.sha256(data).hexdigest()
 
 

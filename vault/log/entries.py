@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -14,15 +13,18 @@ import sqlalchemy as sa
 from vault.errors import InvalidInputError, NotFoundError
 from vault.records import accounts, groups, officers, posts
 from vault.store import schema
-from vault.store.journal import iso
+from vault.store.journal import iso, parse_entry, raw_select
 from vault.store.storage import Registry
 
 
 @dataclass(frozen=True)
 class Event:
+    """One entry as people read it. An entry edited so that its id, time or details no longer
+    read is still listed, with what is stored and why it is ``malformed``."""
+
     seq: int
-    id: uuid.UUID
-    at: dt.datetime
+    id: uuid.UUID | str
+    at: dt.datetime | str
     actor: str
     action: str
     object_type: str
@@ -30,12 +32,13 @@ class Event:
     object_ref: str | None
     details: dict[str, Any]
     hash: str
+    malformed: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "seq": self.seq,
             "id": str(self.id),
-            "at": iso(self.at),
+            "at": iso(self.at) if isinstance(self.at, dt.datetime) else self.at,
             "actor": self.actor,
             "action": self.action,
             "object_type": self.object_type,
@@ -43,6 +46,7 @@ class Event:
             "object_ref": self.object_ref,
             "details": self.details,
             "hash": self.hash,
+            **({"malformed": self.malformed} if self.malformed else {}),
         }
 
 
@@ -54,13 +58,30 @@ def list_events(
     object_ref: str | None = None,
 ) -> Iterator[Event]:
     t = schema.events
-    query = sa.select(t).order_by(t.c.seq)
+    query = raw_select()
     if since is not None:
         query = query.where(t.c.at >= since)
     ids = list(object_ids)
     if ids or object_ref:
         query = query.where(sa.or_(t.c.object_id.in_(ids), t.c.object_ref == object_ref))
-    for row in conn.execute(query):
+    for raw in conn.execute(query):
+        try:
+            row = parse_entry(raw)
+        except (ValueError, TypeError):
+            yield Event(
+                raw.seq,
+                str(raw.id),
+                str(raw.at),
+                str(raw.actor),
+                str(raw.action),
+                str(raw.object_type),
+                raw.object_id,
+                raw.object_ref,
+                {},
+                str(raw.hash),
+                "its id, time or details cannot be read: it was edited",
+            )
+            continue
         yield Event(
             row.seq,
             row.id,
@@ -70,7 +91,7 @@ def list_events(
             row.object_type,
             row.object_id,
             row.object_ref,
-            json.loads(row.details),
+            row.details_parsed,
             row.hash,
         )
 

@@ -14,8 +14,14 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from vault.store import schema
-from vault.store.journal import GENESIS, OVERRIDDEN, content_of, entry_hash
+from vault.store.journal import (
+    GENESIS,
+    OVERRIDDEN,
+    content_of,
+    entry_hash,
+    parse_entry,
+    raw_select,
+)
 
 
 @dataclass(frozen=True)
@@ -66,7 +72,6 @@ def verify_chain(conn: sa.Connection, checkpoints: Iterable[Checkpoint] = ()) ->
     sequence number or a broken link at the first moved entry, an edit as a wrong hash, a deletion
     as a gap, and a cut tail as a checkpoint whose size the log no longer reaches.
     """
-    t = schema.events
     given = list(checkpoints)
     wanted: dict[int, list[Checkpoint]] = {}
     for cp in given:
@@ -76,10 +81,19 @@ def verify_chain(conn: sa.Connection, checkpoints: Iterable[Checkpoint] = ()) ->
     first: Break | None = None
     prev_at: dt.datetime | None = None
     back, first_back, overrides, last_override = 0, None, 0, None
-    rows = conn.execute(sa.select(t).order_by(t.c.seq)).yield_per(2000)
-    for row in rows:
+    rows = conn.execute(raw_select()).yield_per(2000)
+    for raw in rows:
         count += 1
         expected_seq = count
+        try:
+            row = parse_entry(raw)
+        except (ValueError, TypeError):
+            first = Break(
+                expected_seq,
+                f"entry {expected_seq} is malformed (its id, time or details cannot be read): "
+                "it was edited",
+            )
+            break
         if row.seq != expected_seq:
             first = Break(
                 expected_seq,
@@ -90,12 +104,8 @@ def verify_chain(conn: sa.Connection, checkpoints: Iterable[Checkpoint] = ()) ->
         if row.prev_hash != prev:
             first = Break(row.seq, f"entry {row.seq} does not link to entry {row.seq - 1}")
             break
-        try:
-            content = content_of(row)
-            recomputed = entry_hash(prev, content)
-        except (ValueError, TypeError):
-            content, recomputed = {}, ""
-        if recomputed != row.hash:
+        content = content_of(row)
+        if entry_hash(prev, content) != row.hash:
             first = Break(row.seq, f"entry {row.seq} was altered (its hash does not match)")
             break
         for cp in wanted.get(row.seq, ()):
@@ -110,7 +120,7 @@ def verify_chain(conn: sa.Connection, checkpoints: Iterable[Checkpoint] = ()) ->
         if prev_at is not None and row.at < prev_at:
             back += 1
             first_back = first_back or row.seq
-        if isinstance(content.get("details"), dict) and OVERRIDDEN in content["details"]:
+        if OVERRIDDEN in row.details_parsed:
             overrides += 1
             last_override = row.at
         prev, prev_at = row.hash, row.at

@@ -423,7 +423,24 @@ def to_account(
 
 
 def history_of(conn: sa.Connection, account_id: uuid.UUID) -> tuple[VerificationChange, ...]:
+    """The account's verification history in the order the changes happened.
+
+    That is the order of the state machine, each change starting where the last one ended, not
+    the order of the clock, which may have been wrong when a change was recorded; entries that
+    do not continue the chain (merged from another registry) follow by time.
+    """
     h = schema.verification_history
+    rows = list(
+        conn.execute(
+            sa.select(h).where(h.c.account_id == account_id).order_by(h.c.recorded_at, h.c.on_date)
+        )
+    )
+    ordered, state = [], None
+    while rows:
+        step = next((r for r in rows if r.from_status == state), rows[0])
+        rows.remove(step)
+        ordered.append(step)
+        state = step.to_status
     return tuple(
         VerificationChange(
             Status(r.from_status) if r.from_status else None,
@@ -433,9 +450,7 @@ def history_of(conn: sa.Connection, account_id: uuid.UUID) -> tuple[Verification
             r.recorded_at,
             r.recorded_by,
         )
-        for r in conn.execute(
-            sa.select(h).where(h.c.account_id == account_id).order_by(h.c.recorded_at, h.c.on_date)
-        )
+        for r in ordered
     )
 
 

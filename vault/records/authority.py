@@ -156,15 +156,30 @@ def check_times(registry: Registry, created: dt.datetime, expires: dt.datetime) 
         raise AuthorityError(f"this packet expired on {journal.iso(expires)}; ask for a new one")
 
 
-def check_claim(conn: sa.Connection, facts: PacketFacts) -> Any:
-    """May this registry take in the packet? Returns the post's row here (or ``None``)."""
+def post_here(conn: sa.Connection, slug: str) -> Any:
+    """The post's row in this registry, or ``None`` when a packet brings it here first."""
     try:
-        post = posts.row_by_slug(conn, facts.post)
+        return posts.row_by_slug(conn, slug)
     except NotFoundError:
-        post = None
+        return None
+
+
+def check_claim(conn: sa.Connection, facts: PacketFacts) -> Any:
+    """May this registry take in the packet? Returns the post's row here (or ``None``).
+
+    Its place in the post's handover chain comes first: never older than a handover on record.
+    A packet made in this very registry (a shared one) is on record as sent: it is itself the
+    newest handover, and may be claimed."""
+    post = post_here(conn, facts.post)
     if post is not None and facts.sequence is not None:
         end = custody.chain_end(conn, post.id)
-        if facts.sequence <= end.sequence:
+        made_here = custody.find_any(conn, facts.packet_id, ("sent", "witnessed"))
+        this_one = (
+            made_here is not None
+            and made_here.packet_sha256 == facts.sha256
+            and facts.sequence == end.sequence
+        )
+        if facts.sequence <= end.sequence and not this_one:
             raise AuthorityError(
                 f"this packet is handover {facts.sequence} of {post.slug}, but this registry "
                 f"already has handover {end.sequence}: an older packet cannot be claimed"

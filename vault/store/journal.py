@@ -32,6 +32,30 @@ def iso(at: dt.datetime) -> str:
     return at.astimezone(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
+def raw_select() -> sa.Select[Any]:
+    """Every entry, in order, with id and time as stored: a row edited by hand (an id or a time
+    that no longer parses) must be found by whoever reads the log, not crash them."""
+    e = schema.events
+    typed = {"id", "at"}
+    return sa.select(
+        *(sa.type_coerce(c, sa.String).label(c.name) if c.name in typed else c for c in e.c)
+    ).order_by(e.c.seq)
+
+
+def parse_entry(row: Any) -> Any:
+    """A row of :func:`raw_select` with its id, time and details read; :class:`ValueError` when
+    any of them is malformed."""
+    at = row.at
+    if not isinstance(at, dt.datetime):
+        at = dt.datetime.fromisoformat(str(at))
+    at = at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at.astimezone(dt.UTC)
+    entry_id = row.id if isinstance(row.id, uuid.UUID) else uuid.UUID(str(row.id))
+    details = json.loads(row.details)
+    if type(row.seq) is not int or not isinstance(details, dict):
+        raise ValueError("malformed entry")
+    return _Row(**{**row._asdict(), "id": entry_id, "at": at, "details_parsed": details})
+
+
 def content_of(row: Any) -> dict[str, Any]:
     """The hashed content of an entry, rebuilt from its stored columns."""
     return {

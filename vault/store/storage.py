@@ -5,6 +5,11 @@ registry). SQLite connections get foreign keys, WAL and a busy timeout; write tr
 with ``BEGIN IMMEDIATE`` so that two writers queue instead of failing half-way. On PostgreSQL a
 write transaction takes one advisory lock, which serialises writers exactly as SQLite does: the
 event log's hash chain needs one writer at a time, and it makes claiming race-free.
+
+A SQLite registry this process cannot write is opened read-only (:mod:`vault.store.files`); a
+write transaction on SQLite first makes sure the file it holds is still the registry. On
+PostgreSQL a lost or refused connection is :class:`ServerUnavailable`, one line without the
+driver's detail, saying whether the change was saved.
 """
 
 from __future__ import annotations
@@ -21,8 +26,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from vault.errors import RegistryError, SchemaError, StorageError
-from vault.store import journal, migrations, settings
+from vault.errors import RegistryError, SchemaError, ServerUnavailable, StorageError
+from vault.store import files, journal, migrations, settings
 from vault.store.location import Location
 
 # 'handover' in ASCII: the advisory lock every writer of a PostgreSQL registry takes.
@@ -30,9 +35,14 @@ WRITER_LOCK_KEY = 0x68616E646F766572
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
-def _make_engine(location: Location) -> sa.Engine:
+def _make_engine(location: Location, read_only: bool) -> sa.Engine:
     if location.path is not None:
-        engine = sa.create_engine(location.url, poolclass=sa.pool.NullPool)
+        path = location.path
+        engine = sa.create_engine(
+            "sqlite://",
+            creator=lambda: files.connect(path, read_only=read_only),
+            poolclass=sa.pool.NullPool,
+        )
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
@@ -41,7 +51,8 @@ def _make_engine(location: Location) -> sa.Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-            cur.execute("PRAGMA journal_mode=WAL")
+            if not read_only:
+                cur.execute("PRAGMA journal_mode=WAL")
             # 64 MiB of page cache (SQLite's default is 2 MiB): bulk imports touch indexes
             # all over, and this halves their time; the cache only grows as it is used.
             cur.execute("PRAGMA cache_size=-65536")
@@ -49,17 +60,81 @@ def _make_engine(location: Location) -> sa.Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: sa.Connection) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("writer") else "BEGIN")
+            if conn.info.get("writer"):
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                files.check_unchanged(path, conn.connection.dbapi_connection)  # type: ignore[arg-type]
+            else:
+                conn.exec_driver_sql("BEGIN")
 
         return engine
     return sa.create_engine(location.url, pool_pre_ping=False)
 
 
-def _storage_error(exc: sa.exc.SQLAlchemyError, location: Location) -> StorageError:
+# A connection refused or lost: SQLSTATE class 08, or the server shutting down or starting up.
+CONNECTION_STATES = ("57P01", "57P02", "57P03")
+
+
+def _connection_lost(exc: sa.exc.SQLAlchemyError) -> bool:
+    if getattr(exc, "connection_invalidated", False):
+        return True
+    if not isinstance(exc, (sa.exc.OperationalError, sa.exc.InterfaceError)):
+        return False
+    state = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return state is None or state.startswith("08") or state in CONNECTION_STATES
+
+
+def _reason(error: object) -> str:
+    """The driver's message cut to its cause: "connection refused", "terminating connection
+    due to administrator command"; never its connection string or internals."""
+    lines = str(error).strip().splitlines()
+    text = lines[0] if lines else type(error).__name__
+    text = text.rsplit("failed: ", 1)[-1].strip().rstrip(".")
+    text = text[:1].lower() + text[1:]
+    if text in ("connection refused", "no such file or directory"):
+        return "no server is listening there"
+    return text[:160]
+
+
+def _storage_error(
+    exc: sa.exc.SQLAlchemyError, location: Location, *, committing: bool = False
+) -> StorageError:
     orig = getattr(exc, "orig", None)
+    if location.path is None and _connection_lost(exc):
+        url = sa.make_url(location.url)
+        host = url.host or url.query.get("host") or "local socket"
+        where = f"{host}{f':{url.port}' if url.port else ''}/{url.database}"
+        if committing:
+            return ServerUnavailable(
+                f"the connection to the database server ({where}) was lost while the change "
+                "was being saved: it may or may not have been saved; look with 'handover log "
+                "list' before running the command again",
+                saved=None,
+            )
+        return ServerUnavailable(
+            f"the database server is unavailable: {_reason(orig or exc)} ({where}); nothing "
+            "was changed",
+            saved=False,
+        )
+    if location.path is not None and _disk_full(location.path, orig):
+        return StorageError(f"cannot write {location.path}: the disk is full; nothing was changed")
     detail = str(orig if orig is not None else exc).strip().splitlines()
     first = detail[0] if detail else type(exc).__name__
     return StorageError(f"database error on {location.display}: {first}")
+
+
+def _disk_full(path: Path, error: object) -> bool:
+    """SQLite says "database or disk is full", or, when it cannot even grow its shared-memory
+    file, "disk I/O error": the file system has (next to) no space left."""
+    name = getattr(error, "sqlite_errorname", "")
+    if name == "SQLITE_FULL":
+        return True
+    if not name.startswith("SQLITE_IOERR"):
+        return False
+    try:
+        st = os.statvfs(path.parent)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < 1 << 20
 
 
 @dataclass
@@ -135,12 +210,21 @@ class Registry:
     upgraded_from: str | None = None
     backup_path: Path | None = None
     _engine: sa.Engine | None = field(default=None, repr=False)
+    _read_only: bool | None = field(default=None, repr=False)
 
     @property
     def engine(self) -> sa.Engine:
         if self._engine is None:
-            self._engine = _make_engine(self.location)
+            self._engine = _make_engine(self.location, self.read_only)
         return self._engine
+
+    @property
+    def read_only(self) -> bool:
+        """Whether this process can only read the registry (a SQLite file it cannot write)."""
+        if self._read_only is None:
+            path = self.location.path
+            self._read_only = path is not None and not files.writable(path)
+        return self._read_only
 
     @property
     def dialect(self) -> str:
@@ -182,20 +266,55 @@ class Registry:
         not be dated before changes already made) and the actor resolved. ``new`` is for the
         transaction that creates the schema, when there is no log yet.
         """
+        if self.read_only:
+            raise RegistryError(
+                f"{self.location.display} cannot be written here (a read-only file, folder or "
+                "file system): this command changes the registry, so nothing was done"
+            )
+        conn = self._writer()
         try:
-            with self.engine.connect() as conn:
-                conn.info["writer"] = True
-                try:
-                    with conn.begin():
-                        if self.dialect == "postgresql":
-                            conn.execute(
-                                sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITER_LOCK_KEY}
-                            )
-                        yield self._begin(conn, new)
-                finally:
-                    conn.info.pop("writer", None)
-        except sa.exc.SQLAlchemyError as exc:
-            raise _storage_error(exc, self.location) from exc
+            try:
+                yield self._begin(conn, new)
+            except sa.exc.SQLAlchemyError as exc:
+                raise _storage_error(exc, self.location) from exc
+            try:
+                conn.commit()
+            except sa.exc.SQLAlchemyError as exc:
+                raise _storage_error(exc, self.location, committing=True) from exc
+        finally:
+            conn.info.pop("writer", None)
+            with suppress(sa.exc.SQLAlchemyError):
+                conn.close()
+
+    def _writer(self) -> sa.Connection:
+        """A connection in a transaction that holds the writer lock, on the file that is the
+        registry now (one replaced while we waited is let go, and the new one opened)."""
+        replaced = 0
+        while True:
+            try:
+                conn = self.engine.connect()
+            except sa.exc.SQLAlchemyError as exc:
+                raise _storage_error(exc, self.location) from exc
+            conn.info["writer"] = True
+            try:
+                conn.begin()
+                if self.dialect == "postgresql":
+                    conn.execute(
+                        sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITER_LOCK_KEY}
+                    )
+                return conn
+            except files.Replaced:
+                conn.close()
+                replaced += 1
+                if replaced == 3:
+                    raise
+            except sa.exc.SQLAlchemyError as exc:
+                with suppress(sa.exc.SQLAlchemyError):
+                    conn.close()
+                raise _storage_error(exc, self.location) from exc
+            except BaseException:
+                conn.close()
+                raise
 
     def _begin(self, conn: sa.Connection, new: bool) -> Tx:
         now = self.clock()
@@ -211,42 +330,23 @@ class Registry:
         return tx
 
 
+def _revision(location: Location) -> str | None:
+    """The schema revision of the registry at ``location``, read without changing anything
+    (a SQLite file that is no registry must not be turned to WAL mode by a look at it)."""
+    engine = _make_engine(location, read_only=True)
+    try:
+        with engine.connect() as conn:
+            return _schema_revision(conn)
+    except sa.exc.SQLAlchemyError as exc:
+        raise _storage_error(exc, location) from exc
+    finally:
+        engine.dispose()
+
+
 def _schema_revision(conn: sa.Connection) -> str | None:
     if not sa.inspect(conn).has_table("alembic_version"):
         return None
     return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
-
-
-def _new_backup_file(path: Path, revision: str, now: dt.datetime) -> Path:
-    """A new, empty file (mode 600) for a pre-upgrade copy; never one that exists already.
-
-    The name carries the old revision and the time; two upgrades in the same second (or a clock
-    set back) get a counter rather than overwriting an earlier copy.
-    """
-    stem = f"{path.name}.{revision}.{now.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}"
-    for attempt in range(1000):
-        target = path.with_name(f"{stem}{f'.{attempt}' if attempt else ''}.bak")
-        try:
-            os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        except FileExistsError:
-            continue
-        return target
-    raise RegistryError(f"cannot name a backup of {path}: too many backups named {stem}.*")
-
-
-def _backup_sqlite(path: Path, revision: str, now: dt.datetime) -> Path:
-    """Copy a SQLite registry with the online backup API, so the copy is consistent."""
-    target = _new_backup_file(path, revision, now)
-    src = sqlite3.connect(path)
-    try:
-        dst = sqlite3.connect(target)
-        try:
-            src.backup(dst)
-        finally:
-            dst.close()
-    finally:
-        src.close()
-    return target
 
 
 def open_registry(
@@ -259,33 +359,49 @@ def open_registry(
     actor_is_login: bool = False,
 ) -> Registry:
     """Open an existing registry, upgrading its schema (after a backup) when it is older."""
-    if location.path is not None and not location.path.exists():
-        raise RegistryError(
-            f"no registry at {location.path}; create one with 'handover init' "
-            "or choose another with --registry"
-        )
+    path = location.path
+    if path is not None:
+        if not path.exists():
+            raise RegistryError(
+                f"no registry at {path}; create one with 'handover init' "
+                "or choose another with --registry"
+            )
+        what = files.not_a_registry(path)
+        if what == "empty":
+            raise RegistryError(
+                f"{path} is an empty file, not a registry: delete it and run 'handover init', "
+                "or choose another --registry"
+            )
+        if what is not None:
+            raise RegistryError(
+                f"{path} is not a handover registry ({what}): choose another --registry"
+            )
+    revision = _revision(location)
     registry = Registry(location, actor, clock, unlocker, real_clock, actor_is_login)
-    try:
-        with registry.engine.connect() as conn:
-            revision = _schema_revision(conn)
-    except sa.exc.SQLAlchemyError as exc:
-        registry.close()
-        raise _storage_error(exc, location) from exc
     if revision is None:
-        registry.close()
+        if path is not None:
+            raise RegistryError(
+                f"{path} is a SQLite database, but not a handover registry: choose another "
+                "--registry"
+            )
         raise RegistryError(
-            f"{location.display} is not a handover registry; create one with 'handover init'"
+            f"{location.display} holds no handover registry; create one with 'handover init'"
         )
     if revision == migrations.HEAD:
         return registry
+    registry.close()
     if revision not in migrations.REVISIONS:
-        registry.close()
         raise SchemaError(
             f"{location.display} was written by a newer handover (schema {revision}); "
             "upgrade handover to open it"
         )
-    if location.path is not None:
-        registry.backup_path = _backup_sqlite(location.path, revision, clock())
+    if registry.read_only:
+        raise SchemaError(
+            f"{location.display} has an older schema ({revision}) and cannot be written here "
+            "to upgrade it: open it once where it can be written"
+        )
+    if path is not None:
+        registry.backup_path = files.keep_copy(path, revision, clock())
     with registry.write() as tx:
         migrations.upgrade(tx.conn)
     registry.upgraded_from = revision
@@ -293,21 +409,33 @@ def open_registry(
 
 
 def refuse_existing(location: Location) -> None:
-    """Refuse to create a registry where one exists: a SQLite file with content, or a database
-    that has a registry's schema."""
-    if location.path is not None:
-        if location.path.exists() and location.path.stat().st_size > 0:
-            raise RegistryError(f"a registry already exists at {location.path}")
-        return
-    engine = _make_engine(location)
-    try:
-        with engine.connect() as conn:
-            if _schema_revision(conn) is not None:
-                raise RegistryError(f"a registry already exists at {location.display}")
-    except sa.exc.SQLAlchemyError as exc:
-        raise _storage_error(exc, location) from exc
-    finally:
-        engine.dispose()
+    """Refuse to create a registry where there is one, or a file that is not one (which says
+    how to free the path): never write over anything."""
+    path = location.path
+    if path is not None:
+        if not path.exists():
+            return
+        what = files.not_a_registry(path)
+        if what == "empty":
+            raise RegistryError(
+                f"{path} exists and is empty (not a registry): delete it, then run 'handover "
+                "init' again, or choose another --registry"
+            )
+        if what is not None:
+            raise RegistryError(
+                f"{path} exists and is not a handover registry ({what}): move it aside, or "
+                "choose another --registry"
+            )
+    revision = _revision(location)
+    if revision is not None:
+        raise RegistryError(
+            f"a registry already exists at {location.display}: choose another --registry"
+        )
+    if path is not None:
+        raise RegistryError(
+            f"{path} is a SQLite database, but not a handover registry: move it aside, or "
+            "choose another --registry"
+        )
 
 
 def create_registry(
@@ -317,44 +445,34 @@ def create_registry(
     clock: Callable[[], dt.datetime],
     unlocker: object = None,
 ) -> Registry:
-    """Make the file (or check the database is empty) and create the schema in one transaction.
-
-    The caller fills the new registry in the same transaction via :meth:`Registry.write`; if that
-    fails, a SQLite file created here is removed again so that nothing half-made is left behind.
-    """
+    """Make the file (or check the database is empty) for a new registry, whose schema the
+    caller creates in one transaction via :meth:`Registry.write` (``new=True``)."""
+    refuse_existing(location)
     if location.path is not None:
-        refuse_existing(location)
-        location.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        location.path.touch(mode=0o600, exist_ok=True)
-        os.chmod(location.path, 0o600)
-    registry = Registry(location, actor, clock, unlocker)
-    try:
-        with registry.engine.connect() as conn:
-            if _schema_revision(conn) is not None:
-                registry.close()
-                raise RegistryError(f"a registry already exists at {location.display}")
-    except sa.exc.SQLAlchemyError as exc:
-        registry.close()
-        discard_new_file(location)
-        raise _storage_error(exc, location) from exc
-    return registry
+        try:
+            location.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            location.path.touch(mode=0o600, exist_ok=False)
+            os.chmod(location.path, 0o600)
+        except OSError as exc:
+            raise RegistryError(f"cannot create {location.path}: {exc.strerror}") from None
+    return Registry(location, actor, clock, unlocker)
 
 
-def staging_for(location: Location) -> Location:
+def staging_for(location: Location, suffix: str = ".new") -> Location:
     """Where a new SQLite registry is built before it gets its name: beside it, so that a failure
     or a kill half-way never leaves a half-made registry at the path. A staging file left by an
     earlier attempt is removed (it never held a registry anyone could open)."""
     if location.path is None:
         return location
-    path = location.path.with_name(f".{location.path.name}.new")
-    staging = Location(f"sqlite:///{path}", path)
-    discard_new_file(staging)
-    return staging
+    path = location.path.with_name(f".{location.path.name}{suffix}")
+    files.discard(path)
+    return Location(f"sqlite:///{path}", path)
 
 
-def move_into_place(staging: Location, location: Location) -> None:
-    """Give a complete registry built at ``staging`` its name (never over one that appeared
-    meanwhile), with everything in the main file and the rename on disk."""
+def move_into_place(staging: Location, location: Location, *, replace: bool = False) -> None:
+    """Give a complete registry built at ``staging`` its name, with everything in the main file
+    and the rename on disk: never over a file that appeared meanwhile, unless ``replace`` (a
+    file that is no registry, which ``restore --force`` was asked to replace)."""
     if staging.path is None or location.path is None or staging.path == location.path:
         return
     conn = sqlite3.connect(staging.path)
@@ -363,21 +481,19 @@ def move_into_place(staging: Location, location: Location) -> None:
     finally:
         conn.close()
     try:
-        os.link(staging.path, location.path)
+        if replace:
+            os.replace(staging.path, location.path)
+        else:
+            os.link(staging.path, location.path)
     except FileExistsError:
-        raise RegistryError(f"a registry already exists at {location.path}") from None
-    discard_new_file(staging)
-    directory = os.open(location.path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+        raise RegistryError(
+            f"a registry appeared at {location.path} meanwhile: choose another --registry"
+        ) from None
+    files.discard(staging.path)
+    files.sync_folder(location.path)
 
 
 def discard_new_file(location: Location) -> None:
-    """Remove a SQLite file (and its WAL) that ``create_registry`` made, after a failed init."""
-    if location.path is None:
-        return
-    for suffix in ("", "-wal", "-shm"):
-        with suppress(FileNotFoundError):
-            Path(f"{location.path}{suffix}").unlink()
+    """Remove a SQLite file (and its WAL) made for a new registry that was not completed."""
+    if location.path is not None:
+        files.discard(location.path)
