@@ -79,15 +79,37 @@ def _cell(value: Any) -> str:
     return inert(str(value))
 
 
+def visible_json(encoded: str) -> str:
+    """Encoded JSON with every character a terminal would not show as itself (C1 controls,
+    DEL, bidi and zero-width characters, line separators) written as a ``\\uXXXX`` escape: the same
+    value for a program, inert on a screen. (json escapes C0 controls itself.)"""
+    if encoded.isascii() and "\x7f" not in encoded:
+        return encoded
+    out = []
+    for ch in encoded:
+        if ch.isprintable() or ch == "\n":  # a newline can only be json's own indentation
+            out.append(ch)
+        else:
+            units = ch.encode("utf-16-be")
+            out.extend(f"\\u{units[i] << 8 | units[i + 1]:04x}" for i in range(0, len(units), 2))
+    return "".join(out)
+
+
+def _encoder() -> Any:
+    encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    return lambda value: visible_json(encode(value))
+
+
 def json_value(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n")
+    text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write(visible_json(text) + "\n")
 
 
 def json_report(head: dict[str, Any], key: str, items: Iterable[dict[str, Any]]) -> None:
     """A JSON object whose ``key`` holds a long list: the list is streamed one item per line,
     the rest written whole (``indent`` would switch json to its slow pure-Python encoder)."""
     out = sys.stdout
-    encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    encode = _encoder()
     out.write("{\n")
     for name, value in head.items():
         out.write(f"  {encode(name)}: {encode(value)},\n")
@@ -100,7 +122,7 @@ def json_stream(rows: Iterable[dict[str, Any]], chunk: int = 500) -> None:
     """A JSON array, one object per line, written in chunks: one encoder call per chunk is
     several times faster than one per row, and memory stays flat."""
     out = sys.stdout
-    encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    encode = _encoder()
     batch: list[str] = []
     started = False
     for row in rows:

@@ -61,8 +61,8 @@ NAMESPACE_V1 = "handover.packet.v1"
 BAD = "the packet is damaged or not authentic"
 AGE_BEGIN = b"-----BEGIN AGE ENCRYPTED FILE-----\n"
 AGE_END = b"-----END AGE ENCRYPTED FILE-----\n"
-AGE_LINE = re.compile(rb"^[A-Za-z0-9+/=]{1,64}$")
-SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+AGE_LINE = re.compile(rb"^[A-Za-z0-9+/=]{1,64}\Z")
+SHA256_HEX = re.compile(r"^[0-9a-f]{64}\Z")
 HEADER_KEYS = {
     1: {"format", "kind", "packet_id", "created", "expires", "post", "from", "to", "escrow",
         "accounts"},
@@ -73,7 +73,7 @@ FROM_KEYS = {
     1: ("officer", "name", "signing_key", "fingerprint"),
     2: ("officer", "name", "signing_key", "fingerprint", "age_recipient"),
 }
-EXPIRY = re.compile(r"^(\d{1,4})([mhdw])$")
+EXPIRY = re.compile(r"^(\d{1,4})([mhdw])\Z")
 MAX_LIFETIME = dt.timedelta(days=90)
 
 

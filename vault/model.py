@@ -82,7 +82,7 @@ class ContactField(StrEnum):
     RECOVERY_PHONE = "recovery_phone"
 
 
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
+SLUG_RE = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
 # What each platform allows in a handle (after an optional leading "@"): an account named with
 # anything else is a typing error or a look-alike. Platforms that take letters of any script
 # still refuse spaces, control, format (bidi, zero-width) and separator characters.
@@ -110,10 +110,11 @@ GRADE_SUPER_TIME_SCALE = (
 def slug(value: str, what: str) -> str:
     """A typed identifier for a post, officer or group: lower case, digits, ``.-_``."""
     cleaned = value.strip().lower()
-    if not SLUG_RE.match(cleaned):
+    if not SLUG_RE.fullmatch(cleaned):
+        example = "ias-0042" if "officer" in what else "collector-ahmedabad"
         raise InvalidInputError(
             f"{what} {value!r} is not a valid identifier: use letters, digits, '.', '-' or '_' "
-            "(for example collector-ahmedabad)"
+            f"(for example {example})"
         )
     return cleaned
 
@@ -239,7 +240,7 @@ def suspicious_text(text: str) -> str | None:
     import unicodedata
 
     for ch in text:
-        if unicodedata.category(ch) in ("Cc", "Cf") and ch not in INVISIBLE_KEPT:
+        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") and ch not in INVISIBLE_KEPT:
             return f"it holds an invisible or direction-changing character (U+{ord(ch):04X})"
     for word in re.findall(r"\w+", text):
         scripts = {

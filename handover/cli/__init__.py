@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -187,6 +188,8 @@ def main() -> None:
     import time
 
     _quiet_drivers()
+    if not all(arg.isascii() or _utf8(arg) for arg in sys.argv[1:]):
+        raise SystemExit(context.report(UnicodeError("an argument is not UTF-8")))
     context.RUN = context.Run(attempts_left=len(RETRY_WAITS))
     try:
         for wait in RETRY_WAITS:
@@ -199,6 +202,16 @@ def main() -> None:
         app(prog_name="handover")
     finally:
         _settle_stdout()
+
+
+def _utf8(arg: str) -> bool:
+    """Whether a command-line argument was valid UTF-8 (Python keeps other bytes as lone
+    surrogates, which no command can use)."""
+    try:
+        arg.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _quiet_drivers() -> None:

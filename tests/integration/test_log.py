@@ -115,6 +115,39 @@ def test_tampering_is_detected(seeded: Cli, statements: list[str], entry: int, w
     assert words in line
 
 
+MALFORMED = [
+    pytest.param(["UPDATE events SET details = '{not json' WHERE seq = 6"], id="details"),
+    pytest.param(
+        ["UPDATE events SET at = 'the fifth of never' WHERE seq = 6"],
+        id="time",
+        marks=pytest.mark.sqlite_only,  # PostgreSQL's column holds only times
+    ),
+    pytest.param(
+        ["UPDATE events SET id = 'not-a-uuid' WHERE seq = 6"],
+        id="id",
+        marks=pytest.mark.sqlite_only,
+    ),
+]
+
+
+@pytest.mark.parametrize("statements", MALFORMED)
+def test_a_malformed_entry_is_named_not_a_crash(seeded: Cli, statements: list[str]) -> None:
+    """An entry edited into something unreadable is a verification failure at that entry; the
+    listing still shows it (as malformed), and the audit still reports everything else."""
+    tamper(seeded, *statements)
+    line = verify_fails(seeded)
+    assert line.startswith("handover: log broken at entry 6: entry 6 is malformed"), line
+    listed = seeded.json("log", "list")
+    assert [e["seq"] for e in listed] == list(range(1, len(listed) + 1))
+    assert "malformed" in listed[5] and all("malformed" not in e for e in listed[:5])
+    assert "post.add" in seeded.ok("log", "list").stdout
+    report = seeded("audit", "--format", "json")
+    findings = json.loads(report.stdout)["findings"]
+    rules = {f["rule"] for f in findings}
+    assert "log.broken" in rules
+    assert "verification.unverified" in rules  # the rest of the report is still there
+
+
 def test_a_cut_tail_is_caught_against_a_checkpoint(seeded: Cli) -> None:
     seeded.ok("identity", "create", "--officer", "ias-0042")
     checkpoint = seeded.home / "it-cell.checkpoint"

@@ -118,10 +118,11 @@ def test_a_restart_under_writers_loses_nothing(server: Server, tmp_path: Path) -
     engine.dispose()
     succeeded = {h for h, done in results if done.returncode == 0} | {"@late"}
     failed = {h for h, done in results if done.returncode != 0} - unknown
-    assert succeeded <= handles
-    assert not failed & handles
-    assert handles <= succeeded | unknown
-    assert len(succeeded) > 3
+    story = [(h, d.returncode, d.stderr.strip()) for h, d in results]
+    assert succeeded <= handles, (succeeded - handles, story)
+    assert not failed & handles, (failed & handles, story)
+    assert handles <= succeeded | unknown, (handles - succeeded - unknown, story)
+    assert len(succeeded) > 3, story
     assert _run(env, "log", "verify").returncode == 0
 
 

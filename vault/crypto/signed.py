@@ -32,7 +32,7 @@ def split_first_lines(data: bytes, magic: str, bad: str) -> tuple[dict[str, Any]
     if not sep:
         raise SignatureError(bad)
     try:
-        value = json.loads(line.decode("ascii"))
+        value = json.loads(line.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise SignatureError(bad) from None
     if not isinstance(value, dict):
@@ -62,21 +62,21 @@ def require(value: Any, kind: type | tuple[type, ...], bad: str) -> Any:
     return value
 
 
-IDENTIFIER = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
-FINGERPRINT = re.compile(r"^SHA256:[A-Za-z0-9+/]{43}$")
+IDENTIFIER = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
+FINGERPRINT = re.compile(r"SHA256:[A-Za-z0-9+/]{43}")
 
 
 def require_id(value: Any, bad: str) -> str:
     """An officer id or post slug as handover writes them (lower case, digits, ``.-_``): a
     document naming anything else was not made by handover, and its text must not reach a
     terminal or a query as an identifier."""
-    if type(value) is not str or not IDENTIFIER.match(value):
+    if type(value) is not str or not IDENTIFIER.fullmatch(value):
         raise SignatureError(bad)
     return value
 
 
 def require_fingerprint(value: Any, bad: str) -> str:
-    if type(value) is not str or not FINGERPRINT.match(value):
+    if type(value) is not str or not FINGERPRINT.fullmatch(value):
         raise SignatureError(bad)
     return value
 

@@ -71,7 +71,7 @@ class TotpSeed:
         return totp.generate(at).decode(), self.period - at % self.period
 
 
-BASE32 = re.compile(r"^[A-Z2-7]+$")
+BASE32 = re.compile(r"^[A-Z2-7]+\Z")
 
 
 def _clean_secret(value: str) -> str:

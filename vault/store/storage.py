@@ -251,12 +251,21 @@ class Registry:
 
     @contextmanager
     def read(self) -> Iterator[sa.Connection]:
-        """A read-only transaction: one consistent snapshot for a listing or an audit."""
+        """A read-only transaction: one consistent snapshot for a listing or an audit. It is
+        never committed: closing the connection ends it (and a lost connection's failure to
+        roll back is not the error worth reporting)."""
         try:
-            with self.engine.connect() as conn, conn.begin():
-                yield conn
+            conn = self.engine.connect()
         except sa.exc.SQLAlchemyError as exc:
             raise _storage_error(exc, self.location) from exc
+        try:
+            conn.begin()
+            yield conn
+        except sa.exc.SQLAlchemyError as exc:
+            raise _storage_error(exc, self.location) from exc
+        finally:
+            with suppress(sa.exc.SQLAlchemyError):
+                conn.close()
 
     @contextmanager
     def write(self, *, new: bool = False) -> Iterator[Tx]:
