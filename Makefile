@@ -5,7 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 TESTS ?=
 
-.PHONY: demo test lint format bench deps venv clean
+LANGUAGES := gu hi
+CATALOGS := $(foreach l,$(LANGUAGES),handover/locale/$(l)/LC_MESSAGES/handover.mo)
+
+.PHONY: demo test lint format bench deps venv clean messages wheel
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +16,22 @@ $(STAMP): pyproject.toml
 		|| { cat $(VENV)/pip.log; exit 1; }
 	touch $@
 
-venv: $(STAMP)
+# The message catalogs: .po in git, compiled to the .mo files the package ships.
+handover/locale/%/LC_MESSAGES/handover.mo: handover/locale/%/LC_MESSAGES/handover.po $(STAMP)
+	$(BIN)/pybabel -q compile -D handover -d handover/locale -l $*
+
+venv: $(STAMP) $(CATALOGS)
+
+# After changing a message in the code: the template and both catalogs, for translators.
+messages: $(STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg -k N_ --no-location --sort-output \
+		-o handover/locale/handover.pot .
+	$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete -D handover \
+		-i handover/locale/handover.pot -d handover/locale
+
+# A wheel for officers' machines (install it with pipx).
+wheel: venv
+	rm -rf dist && $(BIN)/python -m pip wheel -q --no-deps -w dist .
 
 deps:
 	scripts/system-deps
@@ -37,4 +55,4 @@ bench: venv
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) demo bench/out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo bench/out dist build .pytest_cache .mypy_cache .ruff_cache $(CATALOGS)

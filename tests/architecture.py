@@ -79,7 +79,9 @@ def _read_imports(module: Module, modules: dict[str, Module]) -> None:
                 if target is None:
                     continue
                 module.imports.add(target)
-                private = alias.name.startswith("_") and not alias.name.startswith("__")
+                # gettext's "_" is the one name with a leading underscore that is public.
+                private = alias.name.startswith("_") and alias.name not in ("_", "__")
+                private = private and not alias.name.startswith("__")
                 if private and target != module.name:
                     module.private.append(f"imports {alias.name} from {target}")
     for node in ast.walk(tree):

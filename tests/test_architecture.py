@@ -22,10 +22,10 @@ ROOMS = {
     "vault.records": 4,
     "vault.log": 5,
     "vault.audit": 6,
-    "vault.exchange": 6,
-    "handover": 7,
-    "handover.cli": 8,
-    "handover.__main__": 9,
+    "vault.exchange": 7,
+    "handover": 8,
+    "handover.cli": 9,
+    "handover.__main__": 10,
 }
 
 

@@ -12,7 +12,10 @@ import pytest
 
 from tests.conftest import Cli
 
-HEAVY = ("sqlalchemy", "cryptography", "keyring", "tabulate", "alembic", "pyrage", "psycopg")
+HEAVY = (
+    "sqlalchemy", "cryptography", "keyring", "tabulate", "alembic", "pyrage", "psycopg",
+    "fpdf", "segno", "babel", "uharfbuzz", "fontTools", "PIL",
+)  # fmt: skip
 PROBE = """
 import json, sys
 sys.argv = ["handover", *json.loads(sys.argv[1])]
@@ -42,7 +45,16 @@ def modules_after(args: list[str], tmp_path: Path, env: dict[str, str] | None = 
 
 
 @pytest.mark.parametrize(
-    "args", [["--help"], ["--version"], ["account", "add", "--help"], ["key", "--help"]]
+    "args",
+    [
+        ["--help"],
+        ["--version"],
+        ["account", "add", "--help"],
+        ["key", "--help"],
+        ["give", "--help"],
+        ["take", "--help"],
+        ["report", "charge", "--help"],
+    ],
 )
 def test_help_and_version_import_nothing_heavy(args: list[str], tmp_path: Path) -> None:
     loaded = modules_after(args, tmp_path)
@@ -58,6 +70,7 @@ def test_listing_does_not_import_keyring_or_crypto(seeded: Cli, tmp_path: Path) 
     assert ("sqlalchemy" in loaded) == seeded.location.startswith("postgresql")
     assert "keyring" not in loaded
     assert "cryptography" not in loaded
+    assert not loaded & {"fpdf", "segno", "babel"}
     assert "alembic" not in loaded
 
 

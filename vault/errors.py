@@ -38,6 +38,11 @@ class StorageError(VaultError):
     """The database refused or failed an operation (connection, lock, disk)."""
 
 
+class WriteError(VaultError):
+    """A file could not be written (a full disk, a folder one may not write); nothing of it was
+    left behind."""
+
+
 class ServerUnavailable(StorageError):
     """The database server could not be reached, or the connection to it was lost.
 

@@ -251,6 +251,12 @@ def suspicious_text(text: str) -> str | None:
     return None
 
 
+def N_(text: str) -> str:
+    """Mark ``text`` for the interfaces' message catalogs; the core keeps it in English, and an
+    interface translates it where it shows it."""
+    return text
+
+
 def handle_key(handle: str) -> str:
     return handle.strip().lstrip("@").lower()
 

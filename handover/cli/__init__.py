@@ -20,14 +20,17 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from handover import __version__
+from handover import __version__, i18n
 from handover.cli import context
 from handover.cli.context import secret_option
+from handover.errors import UsageError
 
 # Subcommands load on use: (module, one-line help). Building every command's parser at start-up
 # would cost more than the rest of `handover --help` together.
 LAZY: dict[str, tuple[str, str]] = {
     "init": ("handover.cli.registry", "Create a new registry, protected by a passphrase."),
+    "give": ("handover.cli.give", "Hand over a post, guided: for the outgoing officer."),
+    "take": ("handover.cli.take", "Take charge of a post, guided: for the incoming officer."),
     "post": ("handover.cli.posts", "Posts: official positions that own accounts."),
     "officer": ("handover.cli.officers", "Officers and who holds which post when."),
     "account": ("handover.cli.accounts", "Accounts, contacts, verification and secrets."),
@@ -46,6 +49,7 @@ LAZY: dict[str, tuple[str, str]] = {
     "backup": ("handover.cli.records", "Write an encrypted backup of the whole registry."),
     "restore": ("handover.cli.records", "Recreate a registry from an encrypted backup."),
     "transfers": ("handover.cli.transfers", "Transfer orders and where their handovers stand."),
+    "report": ("handover.cli.reports", "PDF reports for the file: charge report, audit."),
 }
 
 
@@ -163,6 +167,16 @@ def root(
             help="Read the identity file's own passphrase from this file instead of asking.",
         ),
     ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            envvar="HANDOVER_LANG",
+            metavar="en|gu|hi",
+            help="Language of the guided flows (give, take) and reports: English, Gujarati or "
+            "Hindi (default: the registry's 'language' setting).",
+        ),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option(
@@ -175,6 +189,12 @@ def root(
         registry, passphrase_file, not no_keyring, identity, identity_passphrase_file
     )
     context.RUN.start()
+    try:
+        i18n.choose(lang)
+    except ValueError:
+        raise typer.Exit(
+            context.report(UsageError(f"--lang {lang!r}: handover speaks en, gu and hi"))
+        ) from None
 
 
 # Seconds to wait before each new attempt of a command that found the database server

@@ -250,6 +250,17 @@ def registry() -> Iterator[Registry]:
         reg.close()
 
 
+def speak(reg: Registry) -> None:
+    """Speak the registry's ``language`` setting on the guided paths, unless --lang or
+    HANDOVER_LANG chose a language already."""
+    from handover import i18n
+    from vault.store import settings
+
+    if not i18n.chosen():
+        with reg.read() as conn:
+            i18n.choose(settings.read(conn, "language"))
+
+
 def read_file(path: Path) -> bytes:
     """A whole input file (packet, card, receipt), or a clear error."""
     try:
@@ -267,16 +278,14 @@ def write_new_file(
     same_is_done: bool = False,
     mode: int = 0o644,
 ) -> None:
-    """Write ``data`` to ``path`` whole or not at all, through a temporary file beside it.
+    """Write ``data`` to ``path`` whole or not at all (:func:`vault.store.files.write_whole`).
 
     An existing file is replaced only with ``force``; otherwise the error ends with ``exists``,
     the remedy in the command's own options (e.g. "choose another -o/--output, or give
     --force"). With ``same_is_done`` a file that already holds exactly ``data`` counts as
-    written: a command run again after a crash finishes instead of refusing. Temporary files
-    left by a killed earlier run are removed first."""
+    written: a command run again after a crash finishes instead of refusing."""
     from vault.store import files
 
-    files.remove_stale_temporaries(path)
     if not force:
         try:
             held = path.read_bytes() if same_is_done else None
@@ -288,17 +297,7 @@ def write_new_file(
             return
         if path.exists() or path.is_symlink():
             raise FileError(f"{path} exists; {exists}")
-    tmp = files.temporary_beside(path)
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise FileError(f"cannot write {path}: {exc.strerror}") from None
+    files.write_whole(path, data, mode)
 
 
 def write_secret_file(path: Path, text: str) -> None:
@@ -363,7 +362,7 @@ def secret_input(what: str, *, confirm: bool = False) -> str:
         value = RUN.answer(
             what,
             lambda: typer.prompt(
-                what.capitalize(), hide_input=True, confirmation_prompt=confirm, err=True
+                what[:1].upper() + what[1:], hide_input=True, confirmation_prompt=confirm, err=True
             ),
         )
     if not value:

@@ -17,7 +17,7 @@ from vault.crypto import escrow, identities, postkeys, sshsig
 from vault.crypto.safety import safety_code
 from vault.errors import AuthorityError, NotFoundError, SignatureError
 from vault.exchange import bundle
-from vault.model import AccountRef, Record, parse_platform
+from vault.model import N_, AccountRef, Record, parse_platform
 from vault.records import authority, custody, escrowed, officers, posts
 from vault.records.custody import PacketFacts
 from vault.records.sealing import mark_rotation_due
@@ -27,13 +27,17 @@ if TYPE_CHECKING:
     from vault.store.storage import Tx
 
 CHECKLIST = (
-    "change the password of each account on the platform, then record it with "
-    "'handover account rotate ACCOUNT'",
-    "move 2FA to the post's official phone (and re-seal the new TOTP seed with "
-    "'handover account set-totp')",
-    "sign out every other session on each platform (revoke old sessions and app passwords)",
-    "update the admins of the groups the post runs",
-    "send the receipt back to the outgoing officer or the IT cell",
+    N_(
+        "change the password of each account on the platform, then record it with "
+        "'handover account rotate ACCOUNT'"
+    ),
+    N_(
+        "move 2FA to the post's official phone (and re-seal the new TOTP seed with "
+        "'handover account set-totp')"
+    ),
+    N_("sign out every other session on each platform (revoke old sessions and app passwords)"),
+    N_("update the admins of the groups the post runs"),
+    N_("send the receipt back to the outgoing officer or the IT cell"),
 )
 
 

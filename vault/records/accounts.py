@@ -561,3 +561,17 @@ def iter_listing(registry: Registry, filters: Filters = Filters()) -> Iterator[d
                 "rotation_due_at": _iso(r.rotation_due_at),
                 "rotation_reason": r.rotation_reason,
             }
+
+
+def verification_by_platform(conn: sa.Connection) -> dict[str, dict[str, int]]:
+    """How many official accounts of each platform are in each verification state."""
+    a = schema.accounts
+    counts: dict[str, dict[str, int]] = {}
+    for platform, status, n in conn.execute(
+        sa.select(a.c.platform, a.c.verification, sa.func.count())
+        .where(a.c.kind == "official")
+        .group_by(a.c.platform, a.c.verification)
+        .order_by(a.c.platform)
+    ):
+        counts.setdefault(platform, {})[status] = n
+    return counts

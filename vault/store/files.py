@@ -19,7 +19,7 @@ from contextlib import suppress
 from pathlib import Path
 from urllib.parse import quote
 
-from vault.errors import RegistryError
+from vault.errors import RegistryError, WriteError
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 REPLACED = (
@@ -126,6 +126,27 @@ def _alive(pid: int) -> bool:
     except OSError:
         pass  # someone else's process: alive
     return True
+
+
+def write_whole(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Write ``data`` to ``path`` whole or not at all: into a temporary file beside it, synced,
+    then renamed over ``path``. What a killed earlier write left is removed first; a write that
+    fails is :class:`WriteError`, and leaves nothing."""
+    remove_stale_temporaries(path)
+    tmp = temporary_beside(path)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise WriteError(f"cannot write {path}: {exc.strerror}") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def keep_copy(path: Path, label: str, now: dt.datetime) -> Path:

@@ -49,7 +49,23 @@ def _region(value: str) -> str:
     return region
 
 
+def _language(value: str) -> str:
+    code = value.strip().lower()
+    if code not in LANGUAGES:
+        raise InvalidInputError(f"{value!r} is not a language handover speaks: en, gu or hi")
+    return code
+
+
+def _text(value: str) -> str:
+    text = " ".join(value.split())
+    if not text or len(text) > 200:
+        raise InvalidInputError("give a name of 1 to 200 characters")
+    return text
+
+
 MAX_PACKET_DAYS = 90
+# The languages of the officer-facing paths (guided flows, reports): English, Gujarati, Hindi.
+LANGUAGES = ("en", "gu", "hi")
 
 
 @dataclass(frozen=True)
@@ -75,6 +91,8 @@ SETTINGS: dict[str, Setting] = {
     "packet_expiry_days": Setting(
         14, _packet_days, "default lifetime of a handover packet (at most 90 days)"
     ),
+    "language": Setting("en", _language, "language of the guided flows and reports: en, gu or hi"),
+    "department": Setting(None, _text, "the department's name, printed at the head of reports"),
     "operator": Setting(
         None,
         _officer_id,
