@@ -31,7 +31,7 @@ CREATE TABLE groups (
 	district VARCHAR(100), 
 	department VARCHAR(300), 
 	created_at DATETIME NOT NULL, 
-	updated_at DATETIME NOT NULL, 
+	updated_at DATETIME NOT NULL, archived_at DATETIME, archive_reason VARCHAR(500), invite_sealed BLOB, owner_account_id CHAR(32), 
 	CONSTRAINT pk_groups PRIMARY KEY (id), 
 	CONSTRAINT ck_groups_level CHECK (level in ('state', 'hod', 'district')), 
 	CONSTRAINT uq_groups_slug UNIQUE (slug)
@@ -44,7 +44,7 @@ CREATE TABLE officers (
 	email VARCHAR(320), 
 	phone VARCHAR(20), 
 	created_at DATETIME NOT NULL, 
-	updated_at DATETIME NOT NULL, 
+	updated_at DATETIME NOT NULL, retired_at DATETIME, retire_reason VARCHAR(500), 
 	CONSTRAINT pk_officers PRIMARY KEY (id), 
 	CONSTRAINT uq_officers_service_id UNIQUE (service_id)
 );
@@ -64,7 +64,7 @@ CREATE TABLE posts (
 	email VARCHAR(320), 
 	phone VARCHAR(20), 
 	created_at DATETIME NOT NULL, 
-	updated_at DATETIME NOT NULL, 
+	updated_at DATETIME NOT NULL, abolished_at DATETIME, abolish_reason VARCHAR(500), 
 	CONSTRAINT pk_posts PRIMARY KEY (id), 
 	CONSTRAINT ck_posts_level CHECK (level in ('state', 'hod', 'district')), 
 	CONSTRAINT uq_posts_slug UNIQUE (slug)
@@ -104,7 +104,7 @@ CREATE TABLE accounts (
 	rotation_due_at DATETIME, 
 	rotation_reason VARCHAR(300), 
 	created_at DATETIME NOT NULL, 
-	updated_at DATETIME NOT NULL, escrowed_by VARCHAR(100), 
+	updated_at DATETIME NOT NULL, escrowed_by VARCHAR(100), archived_at DATETIME, archive_reason VARCHAR(500), 
 	CONSTRAINT pk_accounts PRIMARY KEY (id), 
 	CONSTRAINT ck_accounts_kind CHECK (kind in ('official', 'personal')), 
 	CONSTRAINT ck_accounts_verification CHECK (verification in ('unverified', 'applied', 'verified', 'rejected', 'lapsed')), 
@@ -301,3 +301,39 @@ CREATE TABLE reports (
 	CONSTRAINT uq_reports_sha256 UNIQUE (sha256)
 );
 CREATE INDEX ix_reports_post_id ON reports (post_id);
+CREATE TABLE account_names (
+	id CHAR(32) NOT NULL, 
+	account_id CHAR(32) NOT NULL, 
+	platform VARCHAR(20) NOT NULL, 
+	handle VARCHAR(200) NOT NULL, 
+	handle_key VARCHAR(200) NOT NULL, 
+	until DATETIME NOT NULL, 
+	recorded_by VARCHAR(200) NOT NULL, 
+	CONSTRAINT pk_account_names PRIMARY KEY (id), 
+	CONSTRAINT fk_account_names_account_id_accounts FOREIGN KEY(account_id) REFERENCES accounts (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_account_names_platform ON account_names (platform, handle_key);
+CREATE TABLE group_admin_phones (
+	group_id CHAR(32) NOT NULL, 
+	phone VARCHAR(20) NOT NULL, 
+	added_at DATETIME NOT NULL, 
+	CONSTRAINT pk_group_admin_phones PRIMARY KEY (group_id, phone), 
+	CONSTRAINT fk_group_admin_phones_group_id_groups FOREIGN KEY(group_id) REFERENCES groups (id) ON DELETE CASCADE
+);
+CREATE TABLE page_roles (
+	id CHAR(32) NOT NULL, 
+	account_id CHAR(32) NOT NULL, 
+	officer_id CHAR(32), 
+	post_id CHAR(32), 
+	role VARCHAR(40) NOT NULL, 
+	since DATE NOT NULL, 
+	until DATE, 
+	recorded_at DATETIME NOT NULL, 
+	recorded_by VARCHAR(200) NOT NULL, 
+	CONSTRAINT pk_page_roles PRIMARY KEY (id), 
+	CONSTRAINT fk_page_roles_account_id_accounts FOREIGN KEY(account_id) REFERENCES accounts (id) ON DELETE CASCADE, 
+	CONSTRAINT fk_page_roles_officer_id_officers FOREIGN KEY(officer_id) REFERENCES officers (id), 
+	CONSTRAINT fk_page_roles_post_id_posts FOREIGN KEY(post_id) REFERENCES posts (id), 
+	CONSTRAINT ck_page_roles_holder CHECK ((officer_id IS NULL) <> (post_id IS NULL))
+);
+CREATE INDEX ix_page_roles_account_id ON page_roles (account_id);

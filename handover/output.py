@@ -8,7 +8,9 @@ and only for tables.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
+import re
 import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -66,17 +68,41 @@ class Format(StrEnum):
     CSV = "csv"
 
 
-def _cell(value: Any) -> str:
-    """One table cell or field, as plain inert text."""
+# A moment as records carry it: ISO 8601 in UTC. Tables show it in the registry's time zone.
+_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(\+00:00|Z)")
+
+
+class _Shown:
+    zone: Any = None  # the display_timezone of the registry at hand, for people
+
+
+_shown = _Shown()
+
+
+def show_times_in(zone_name: str | None) -> None:
+    """Show moments in tables in this time zone (the registry's ``display_timezone``)."""
+    from zoneinfo import ZoneInfo
+
+    _shown.zone = ZoneInfo(zone_name) if zone_name else None
+
+
+def _cell(value: Any, people: bool = False) -> str:
+    """One table cell or field, as plain inert text; for ``people``, moments in local time."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, (list, tuple)):
-        return ", ".join(_cell(v) for v in value)
+        return ", ".join(_cell(v, people) for v in value)
     if isinstance(value, dict):
-        return "; ".join(f"{k}={_cell(v)}" for k, v in value.items())
-    return inert(str(value))
+        return "; ".join(f"{k}={_cell(v, people)}" for k, v in value.items())
+    if isinstance(value, dt.datetime):
+        value = value.isoformat()
+    text = str(value)
+    if people and _shown.zone is not None and _MOMENT.fullmatch(text):
+        local = dt.datetime.fromisoformat(text).astimezone(_shown.zone)
+        return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+    return inert(text)
 
 
 def visible_json(encoded: str) -> str:
@@ -136,17 +162,57 @@ def json_stream(rows: Iterable[dict[str, Any]], chunk: int = 500) -> None:
     out.write("\n]\n" if started else "[]\n")
 
 
+# What a spreadsheet would run as a formula (OWASP's CSV injection): a cell that begins with one
+# of these. A plain number (a phone number in E.164, +919978400001) and a plain handle (@Name)
+# are data: nothing in them can call a function.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN = re.compile(r"[+-]?\d+(\.\d+)?|@\w[\w.]*")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """``text`` as a spreadsheet shows it and never runs it: a leading ``'`` before a formula."""
+    if text.startswith(FORMULA_START) and not _PLAIN.fullmatch(text):
+        return "'" + text
+    return text
+
+
 def csv_stream(rows: Iterable[dict[str, Any]], columns: Columns) -> None:
+    """CSV for spreadsheets: every cell inert for a terminal and safe for a spreadsheet."""
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow([key for key, _ in columns])
     for row in rows:
-        writer.writerow([_cell(row.get(key)) for key, _ in columns])
+        writer.writerow([spreadsheet_safe(_cell(row.get(key))) for key, _ in columns])
+
+
+def xlsx(sheets: Iterable[tuple[str, Columns, Iterable[dict[str, Any]]]]) -> bytes:
+    """An Excel workbook, one sheet per table; every text cell is written as text, so none is
+    ever a formula."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    book = Workbook(write_only=True)
+    for name, columns, rows in sheets:
+        sheet = book.create_sheet(title=name[:31])
+        sheet.append([key for key, _ in columns])
+        for row in rows:
+            cells = []
+            for key, _ in columns:
+                value = row.get(key)
+                cell = WriteOnlyCell(sheet, value=None if value is None else str(value))
+                cell.data_type = "s"
+                cells.append(cell)
+            sheet.append(cells)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def table(rows: Iterable[dict[str, Any]], columns: Columns, empty: str = "(none)") -> None:
     from tabulate import tabulate
 
-    body = [[_cell(row.get(key)) for key, _ in columns] for row in rows]
+    body = [[_cell(row.get(key), people=True) for key, _ in columns] for row in rows]
     if not body:
         sys.stdout.write(empty + "\n")
         return
@@ -161,7 +227,10 @@ def fields(pairs: Iterable[tuple[str, Any]]) -> None:
     from tabulate import tabulate
 
     sys.stdout.write(
-        tabulate([[k, _cell(v)] for k, v in pairs], tablefmt="plain", disable_numparse=True) + "\n"
+        tabulate(
+            [[k, _cell(v, people=True)] for k, v in pairs], tablefmt="plain", disable_numparse=True
+        )
+        + "\n"
     )
 
 

@@ -293,11 +293,11 @@ def charge_pdf(
                 _(STATUS.get(a.verification, a.verification)),
                 _(TWOFA.get(a.twofa_method, a.twofa_method))
                 + (f": {a.twofa_where}" if a.twofa_where else ""),
-                "-",
+                "\n".join(a.roles) or "-",
             ]
             for a in charge.accounts
         ),
-        (18, 30, 40, 22, 45, 25),
+        (18, 30, 32, 22, 40, 38),
     )  # fmt: skip
     doc.heading(both(N_("Groups the post runs")) + f" ({len(charge.groups)})")
     if charge.groups:
@@ -311,7 +311,13 @@ def charge_pdf(
 
     doc.heading(both(N_("Checklist of the relieving officer")))
     done = bool(charge.accounts) and len(charge.rotated) == len(charge.accounts)
-    doc.boxes([_(item) for item in checklist], [done] + [False] * (len(checklist) - 1))
+    from vault.exchange.handovers import ROLES_ITEM
+
+    items = list(checklist)
+    holders = {r.split(": ", 1)[-1] for a in charge.accounts for r in a.roles}
+    if any(not h.startswith("post:") and h != charge.relieving.officer for h in holders):
+        items.append(ROLES_ITEM)
+    doc.boxes([_(item) for item in items], [done] + [False] * (len(items) - 1))
     if charge.taken_over is not None:
         doc.line(
             both(N_("Passwords changed since taking over")),

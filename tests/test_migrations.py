@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 import subprocess
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +15,8 @@ import sqlalchemy as sa
 from tests.conftest import Cli, engine_for
 from vault.store import migrations
 from vault.store.schema import metadata
+
+NOW = dt.datetime(2026, 11, 30, tzinfo=dt.UTC)
 
 
 def test_head_constant_matches_the_script_directory() -> None:
@@ -75,7 +79,17 @@ def test_an_older_registry_is_upgraded_with_a_backup_first(
         old: Cli = make_cli("old", init=False)
         old.ok("init", "--no-escrow")  # escrow recipients came in schema 0002
         old.ok("config", "domains", "add", "gujarat.gov.in")
-        old.ok("post", "add", "collector-ahmedabad", "--title", "Collector", "--level", "state")
+    # A post as the first release wrote it (today's commands write columns 0001 lacks).
+    engine = engine_for(old.location)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO posts (id, slug, title, level, created_at, updated_at) VALUES "
+                "(:id, 'collector-ahmedabad', 'Collector', 'state', :now, :now)"
+            ),
+            {"id": uuid.uuid4().hex if BACKEND == "sqlite" else uuid.uuid4(), "now": NOW},
+        )
+    engine.dispose()
     engine = engine_for(old.location)
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0001"

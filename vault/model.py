@@ -170,11 +170,39 @@ def parse_kind(value: str) -> AccountKind:
         ) from None
 
 
-def parse_date(value: str, what: str = "date") -> dt.date:
+# Where the circular's officers are: the time zone tables use unless a registry says otherwise.
+DEFAULT_TIMEZONE = "Asia/Kolkata"
+
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+_YEAR_MONTH_DAY = re.compile(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})")
+_SHORT_YEAR = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2}")
+
+
+def parse_date(value: str, what: str = "date", *, day_first: bool = True) -> dt.date:
+    """A date as people write it: ISO (2026-01-31), or with the day first as in India
+    (31/01/2026, 31-01-2026, 31.01.2026), or with the month first when a registry's
+    ``date_order`` says so. A year in two digits is refused: nobody can tell its century."""
+    text = value.strip()
+    example = "31/01/2026" if day_first else "01/31/2026"
     try:
-        return dt.date.fromisoformat(value.strip())
+        return dt.date.fromisoformat(text)
     except ValueError:
-        raise InvalidInputError(f"{what} {value!r} is not a date like 2026-01-31") from None
+        pass
+    found = _DAY_MONTH_YEAR.fullmatch(text)
+    if found:
+        first, second, year = map(int, found.groups())
+        day, month = (first, second) if day_first else (second, first)
+    elif found := _YEAR_MONTH_DAY.fullmatch(text):
+        year, month, day = map(int, found.groups())
+    elif _SHORT_YEAR.fullmatch(text):
+        raise InvalidInputError(f"{what} {value!r}: write the year in full, e.g. {example}")
+    else:
+        raise InvalidInputError(f"{what} {value!r} is not a date: write 2026-01-31 or {example}")
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        order = "day/month/year" if day_first else "month/day/year"
+        raise InvalidInputError(f"{what} {value!r} is not a date (read as {order})") from None
 
 
 def is_super_time_scale(grade: str | None) -> bool:
@@ -383,6 +411,8 @@ class Account(Record):
     credentials: Credentials
     history: tuple[VerificationChange, ...] = ()
     overrides: tuple[Override, ...] = ()
+    former_handles: tuple[str, ...] = ()  # before renames: they still find the account
+    archived: str | None = None  # why it was archived (a page closed), when it was
 
 
 @dataclass(frozen=True)
@@ -395,3 +425,7 @@ class Group(Record):
     district: str | None
     department: str | None
     admins: tuple[str, ...] = field(default=())
+    admin_phones: tuple[str, ...] = field(default=())
+    owner: str | None = None  # the whatsapp: (or other) account that owns the group
+    invite_link: bool = False  # whether its invite link is sealed in the registry
+    archived: str | None = None  # why it was archived, when it was

@@ -5,8 +5,9 @@ deliberate error of the core (:class:`vault.errors.VaultError`) or of this layer
 (:class:`handover.errors.HandoverError`) becomes one line on stderr and an exit code here, in
 :class:`HandoverGroup`, and nowhere else. ``HANDOVER_DEBUG=1`` shows the traceback instead.
 
-Exit codes: 0 success; 1 failure (including audit findings at or above ``--fail-on`` and a log
-that does not verify); 2 usage error (including a secret given on the command line).
+Exit codes: 0 done; 1 refused or failed; 2 usage error (including a secret given on the command
+line); 3 the command ran and found what it was asked to fail on (audit findings at or above
+``--fail-on``, a log that does not verify). Under ``--json`` an error is a JSON object.
 """
 
 from __future__ import annotations

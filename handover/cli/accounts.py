@@ -8,7 +8,7 @@ import typer
 
 from handover import output
 from handover.cli import context
-from handover.cli.context import JsonFlag, secret_option
+from handover.cli.context import FormatOption, JsonFlag, secret_option
 
 if TYPE_CHECKING:
     from vault.model import Account
@@ -115,11 +115,18 @@ def _fields(
     )
 
 
-def _print(account: Account, json_: bool, secrets: Secrets | None = None) -> None:
+def _print(
+    account: Account,
+    json_: bool,
+    secrets: Secrets | None = None,
+    page_roles: list[dict[str, object]] | None = None,
+) -> None:
     data = account.to_dict()
     if json_:
         if secrets is not None:
             data["secrets"] = secrets.to_dict()
+        if page_roles is not None:
+            data["roles"] = page_roles
         output.json_value(data)
         return
     history = data.pop("history")
@@ -134,6 +141,9 @@ def _print(account: Account, json_: bool, secrets: Secrets | None = None) -> Non
     }[state]
     data.pop("id")
     output.fields(data.items())
+    if page_roles:
+        typer.echo("\nPage roles:")
+        output.table(page_roles, [("holder", "held by"), ("role", "role"), ("since", "since")])
     typer.echo("\nVerification history:")
     output.table(
         history,
@@ -195,6 +205,7 @@ def add(
         str | None, typer.Option("--evidence", help="Evidence for --status.")
     ] = None,
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
     """Register an account. Official accounts must use official contacts.
 
@@ -209,6 +220,7 @@ def add(
       handover account add facebook:collectorahd --post collector-ahmedabad \\
           --login-email someone@gmail.com --allow-personal "legacy page, moving to official"
     """
+    json_ = context.wants_json(json_, fmt)
     from vault.records import accounts
 
     with context.registry() as reg:
@@ -253,6 +265,7 @@ def edit(
     twofa_holder: TwoFaHolder = None,
     allow_personal: AllowPersonal = None,
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
     """Change an account's owner, contacts or 2FA; an option given as "" clears it.
 
@@ -260,6 +273,7 @@ def edit(
     Example:
       handover account edit facebook:collectorahd --login-email collector.ahd@gujarat.gov.in
     """
+    json_ = context.wants_json(json_, fmt)
     from vault.records import accounts
 
     with context.registry() as reg:
@@ -298,8 +312,11 @@ def list_(
     ] = None,
     status: Annotated[str | None, typer.Option("--status", help="Verification state.")] = None,
     kind: Kind = None,
+    archived: Annotated[
+        bool, typer.Option("--archived", help="Also archived accounts (closed pages).")
+    ] = False,
     json_: JsonFlag = False,
-    csv_: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
+    fmt: FormatOption = None,
 ) -> None:
     """List accounts (no secrets), filtered by post, district, level, platform or state.
 
@@ -310,7 +327,7 @@ def list_(
     """
     from vault.store import fastlist
 
-    fmt = output.Format.JSON if json_ else output.Format.CSV if csv_ else output.Format.TABLE
+    fmt = context.out_format(json_, fmt, csv=True)
     fast = fastlist.listing(
         context.OPTIONS.registry,
         post=post,
@@ -319,15 +336,17 @@ def list_(
         platform=platform,
         status=status,
         kind=kind,
+        archived=archived,
     )
     if fast is not None:
+        output.show_times_in(fastlist.display_timezone(context.OPTIONS.registry))
         output.rows(fast, LIST_COLUMNS, fmt)
         return
     from vault.records import accounts
 
     with context.registry() as reg:
         found = accounts.iter_listing(
-            reg, accounts.Filters(post, district, level, platform, status, kind)
+            reg, accounts.Filters(post, district, level, platform, status, kind, archived)
         )
         output.rows(found, LIST_COLUMNS, fmt)
 
@@ -339,6 +358,7 @@ def show(
         bool, typer.Option("--reveal", help="Also print the secrets (unlocks the registry).")
     ] = False,
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
     """Show an account, its verification history and accepted overrides; --reveal adds secrets.
 
@@ -347,14 +367,16 @@ def show(
       handover account show x:@CollectorAhd
       handover account show x:@CollectorAhd --reveal --json
     """
-    from vault.records import accounts, credentials
+    json_ = context.wants_json(json_, fmt)
+    from vault.records import accounts, credentials, roles
 
     with context.registry() as reg:
         if reveal:
             account, secrets = credentials.reveal(reg, ref)
         else:
             account, secrets = accounts.show(reg, ref), None
-    _print(account, json_, secrets)
+        held = roles.listing(reg, ref)
+    _print(account, json_, secrets, [r.to_dict() for r in held])
 
 
 @app.command("verify")
@@ -371,6 +393,7 @@ def verify(
         str | None, typer.Option("--on", help="Date of the change (default today).")
     ] = None,
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
     """Record a change in platform verification.
 
@@ -381,11 +404,12 @@ def verify(
     Example:
       handover account verify x:@CollectorAhd --status applied --evidence "request of 2026-02-01"
     """
+    json_ = context.wants_json(json_, fmt)
     from vault.records import accounts
 
     with context.registry() as reg:
         account = accounts.record_verification(
-            reg, ref, status, evidence, context.parse_date(on, "--on")
+            reg, ref, status, evidence, context.parse_date(reg, on, "--on")
         )
     if json_:
         output.json_value(account.to_dict())
@@ -395,55 +419,135 @@ def verify(
         )
 
 
-def _changed(account: Account, what: str, json_: bool) -> None:
+def _changed(account: Account, what: str, json_: bool, generated: str | None = None) -> None:
     if json_:
+        shown = {"generated_password": generated} if generated else {}
         output.json_value(
-            {"account": account.ref, "changed": what, **account.credentials.to_dict()}
+            {"account": account.ref, "changed": what, **account.credentials.to_dict(), **shown}
         )
     else:
         typer.echo(f"{account.ref}: {what} sealed in the registry")
+
+
+Generate = Annotated[
+    bool,
+    typer.Option(
+        "--generate",
+        help="Make a strong random password (shown once, or copied with --copy) instead of "
+        "reading one.",
+    ),
+]
+Length = Annotated[int, typer.Option("--length", help="Length of a generated password.")]
+Copy = Annotated[
+    bool,
+    typer.Option("--copy", help="Put the generated password on the clipboard, not the screen."),
+]
+
+
+def _new_password(generate: bool, length: int, copy: bool, what: str) -> tuple[str, bool]:
+    """The password to seal, and whether it was generated here (so it must be handed to the
+    user once)."""
+    from handover import clipboard
+    from handover.errors import UsageError
+    from vault.crypto import passwords
+
+    if copy and not generate:
+        raise UsageError("--copy goes with --generate")
+    if generate:
+        if copy and clipboard.program() is None:
+            raise UsageError("no clipboard here: leave out --copy, and the password is shown once")
+        return passwords.generate(length), True
+    return context.secret_input(what, confirm=True), False
+
+
+def _warn_if_weak(secret: str, generated: bool) -> None:
+    """After a typed password is sealed: say so when the audit will call it weak."""
+    from vault.crypto import passwords
+
+    why = None if generated else passwords.weakness(secret)
+    if why:
+        typer.echo(
+            f"handover: warning: this password is weak ({why}); the audit will report it "
+            "('--generate' makes a strong one)",
+            err=True,
+        )
+
+
+def _hand_over(account: Account, secret: str, generated: bool, copy: bool, json_: bool) -> None:
+    """What a command that sealed a generated password tells the user: the password, once."""
+    from handover import clipboard
+
+    if not generated:
+        return
+    if copy:
+        if not clipboard.copy(secret):
+            typer.echo(f"handover: the clipboard did not take it; the password is: {secret}")
+        elif not json_:
+            typer.echo(f"{account.ref}: the new password is on the clipboard")
+        return
+    if json_:
+        return
+    typer.echo(f"{account.ref}: the new password (shown once): {secret}")
 
 
 @app.command("set-password")
 def set_password(
     ref: Ref,
     _password: Annotated[str | None, secret_option("--password")] = None,
+    generate: Generate = False,
+    length: Length = 20,
+    copy: Copy = False,
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
-    """Seal the account's password. It is read from standard input, or asked for.
+    """Seal the account's password. It is read from standard input, or asked for; or, with
+    --generate, made here and shown once.
 
     \b
-    Example:
+    Examples:
       printf '%s\\n' "$NEW_PASSWORD" | handover account set-password x:@CollectorAhd
+      handover account set-password facebook:collectorahd --generate --copy
     """
+    json_ = context.wants_json(json_, fmt)
     from vault.records import credentials
 
-    secret = context.secret_input("password", confirm=True)
+    secret, generated = _new_password(generate, length, copy, "password")
     with context.registry() as reg:
         account = credentials.set_password(reg, ref, secret)
-    _changed(account, "password", json_)
+    _warn_if_weak(secret, generated)
+    _changed(account, "password", json_, secret if generated and not copy else None)
+    _hand_over(account, secret, generated, copy, json_)
 
 
 @app.command("rotate")
 def rotate(
     ref: Ref,
     _password: Annotated[str | None, secret_option("--password")] = None,
+    generate: Generate = False,
+    length: Length = 20,
+    copy: Copy = False,
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
     """Record a new password after changing it on the platform, and clear 'rotation due'.
 
-    The new password must differ from the one in the registry.
+    The new password must differ from the one in the registry. With --generate, a strong one
+    is made here and shown once (or copied): set it on the platform straight away.
 
     \b
-    Example:
+    Examples:
       handover account rotate x:@CollectorAhd < new-password.txt
+      handover account rotate x:@CollectorAhd --generate --length 24
     """
+    json_ = context.wants_json(json_, fmt)
     from vault.records import credentials
 
-    secret = context.secret_input("new password", confirm=True)
+    secret, generated = _new_password(generate, length, copy, "new password")
     with context.registry() as reg:
         account = credentials.set_password(reg, ref, secret, rotate=True)
-    _changed(account, "new password", json_)
+    _warn_if_weak(secret, generated)
+    _changed(account, "new password", json_, secret if generated and not copy else None)
+    _hand_over(account, secret, generated, copy, json_)
 
 
 @app.command("set-totp")
@@ -452,6 +556,7 @@ def set_totp(
     _seed: Annotated[str | None, secret_option("--seed")] = None,
     _uri: Annotated[str | None, secret_option("--uri")] = None,
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
     """Seal the account's authenticator seed: an otpauth:// URI or a base32 seed on stdin.
 
@@ -463,6 +568,7 @@ def set_totp(
       printf 'otpauth://totp/X:CollectorAhd?secret=...&digits=8\\n' \\
           | handover account set-totp x:@CollectorAhd
     """
+    json_ = context.wants_json(json_, fmt)
     from vault.records import credentials
 
     text = context.secret_input("TOTP seed or otpauth URI")
@@ -490,6 +596,7 @@ def set_recovery_codes(
     ref: Ref,
     _codes: Annotated[str | None, secret_option("--codes")] = None,
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
     """Seal the platform's backup/recovery codes, one per line on standard input.
 
@@ -497,6 +604,7 @@ def set_recovery_codes(
     Example:
       handover account set-recovery-codes x:@CollectorAhd < codes.txt && shred -u codes.txt
     """
+    json_ = context.wants_json(json_, fmt)
     from vault.records import credentials
 
     text = context.read_stdin()
@@ -509,6 +617,7 @@ def set_recovery_codes(
 def set_notes(
     ref: Ref,
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
     """Seal free-text secret notes (security questions, where the hardware key is) from stdin.
 
@@ -516,9 +625,163 @@ def set_notes(
     Example:
       handover account set-notes x:@CollectorAhd < notes.txt
     """
+    json_ = context.wants_json(json_, fmt)
     from vault.records import credentials
 
     text = context.read_stdin()
     with context.registry() as reg:
         account = credentials.set_notes(reg, ref, text)
     _changed(account, "notes", json_)
+
+
+Reason = Annotated[
+    str | None,
+    typer.Option("--reason", help="Why (kept with the record and in the log)."),
+]
+
+
+@app.command("rename")
+def rename(
+    ref: Ref,
+    new_handle: Annotated[str, typer.Argument(help="The account's new handle on the platform.")],
+    json_: JsonFlag = False,
+    fmt: FormatOption = None,
+) -> None:
+    """Record a handle the platform changed: the history stays, and the old handle still finds
+    the account.
+
+    \b
+    Example:
+      handover account rename x:@CollectorAhd @CollectorAhmedabad
+    """
+    json_ = context.wants_json(json_, fmt)
+    from vault.records import lifecycle
+
+    with context.registry() as reg:
+        account = lifecycle.rename_account(reg, ref, new_handle)
+    if json_:
+        output.json_value(account.to_dict())
+    else:
+        typer.echo(f"{ref} is now {account.ref} (the old handle still finds it)")
+
+
+@app.command("archive")
+def archive(
+    ref: Ref, reason: Reason = None, json_: JsonFlag = False, fmt: FormatOption = None
+) -> None:
+    """Archive an account (a page closed, a profile deleted): it leaves lists and the audit,
+    and stays on record, in exports for the file and in the log.
+
+    \b
+    Example:
+      handover account archive facebook:OldCollectorPage --reason "page closed, order 12/2026"
+    """
+    json_ = context.wants_json(json_, fmt)
+    from vault.records import lifecycle
+
+    with context.registry() as reg:
+        account = lifecycle.archive_account(reg, ref, reason)
+    if json_:
+        output.json_value(account.to_dict())
+    else:
+        typer.echo(f"{account.ref} archived: {account.archived}")
+
+
+@app.command("purge")
+def purge(ref: Ref, reason: Reason = None) -> None:
+    """Delete an archived account for good (the log keeps its story). Refused while it holds a
+    secret sealed only here, one not escrowed.
+
+    \b
+    Example:
+      handover account purge facebook:OldCollectorPage --reason "closed in 2019; nothing left"
+    """
+    from vault.records import lifecycle
+
+    with context.registry() as reg:
+        name = lifecycle.purge_account(reg, ref, reason)
+    typer.echo(f"{name} purged")
+
+
+roles_app = context.sub_app(
+    "Page roles: who holds which role (admin, editor, manager...) on a page or channel, an "
+    "officer in person or a post."
+)
+app.add_typer(roles_app, name="role")
+Holder = Annotated[str | None, typer.Option("--officer", help="The officer holding the role.")]
+HolderPost = Annotated[
+    str | None, typer.Option("--post", help="The post holding the role (instead of --officer).")
+]
+RoleName = Annotated[str, typer.Option("--role", help="admin, editor, manager, moderator...")]
+ROLE_COLUMNS = [("account", "account"), ("holder", "held by"), ("role", "role"),
+                ("since", "since"), ("until", "until")]  # fmt: skip
+
+
+@roles_app.command("add")
+def role_add(
+    ref: Ref,
+    role: RoleName,
+    officer: Holder = None,
+    post: HolderPost = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Since when (default today).")
+    ] = None,
+    json_: JsonFlag = False,
+    fmt: FormatOption = None,
+) -> None:
+    """Record that an officer (or a post) holds a role on the account's page or channel.
+
+    \b
+    Example:
+      handover account role add facebook:collectorahd --officer ias-0077 --role admin
+    """
+    from vault.records import roles
+
+    with context.registry() as reg:
+        held = roles.add(
+            reg, ref, role, officer=officer, post=post, since=context.parse_date(reg, since)
+        )
+    output.rows((r.to_dict() for r in held), ROLE_COLUMNS, context.out_format(json_, fmt, csv=True))
+
+
+@roles_app.command("end")
+def role_end(
+    ref: Ref,
+    role: RoleName,
+    officer: Holder = None,
+    post: HolderPost = None,
+    on: Annotated[str | None, typer.Option("--on", help="When it ended (default today).")] = None,
+    json_: JsonFlag = False,
+    fmt: FormatOption = None,
+) -> None:
+    """Record that a role ended (after removing it on the platform).
+
+    \b
+    Example:
+      handover account role end facebook:collectorahd --officer ias-0042 --role admin
+    """
+    from vault.records import roles
+
+    with context.registry() as reg:
+        held = roles.end(reg, ref, role, officer=officer, post=post, on=context.parse_date(reg, on))
+    output.rows((r.to_dict() for r in held), ROLE_COLUMNS, context.out_format(json_, fmt, csv=True))
+
+
+@roles_app.command("list")
+def role_list(
+    ref: Annotated[str | None, typer.Argument(help="Only this account.")] = None,
+    ended: Annotated[bool, typer.Option("--ended", help="Also roles that ended.")] = False,
+    json_: JsonFlag = False,
+    fmt: FormatOption = None,
+) -> None:
+    """List page roles: who can act for which page.
+
+    \b
+    Example:
+      handover account role list --format csv
+    """
+    from vault.records import roles
+
+    with context.registry() as reg:
+        held = roles.listing(reg, ref, ended=ended)
+    output.rows((r.to_dict() for r in held), ROLE_COLUMNS, context.out_format(json_, fmt, csv=True))

@@ -8,6 +8,7 @@ import typer
 
 from handover import output
 from handover.cli import context
+from handover.cli.context import FormatOption, JsonFlag
 
 app = typer.Typer(rich_markup_mode=None, add_completion=False)
 COLUMNS = [
@@ -32,28 +33,27 @@ def audit(
     level: Annotated[str | None, typer.Option("--level", help="state, hod or district.")] = None,
     district: Annotated[str | None, typer.Option("--district", help="Only this district.")] = None,
     post: Annotated[str | None, typer.Option("--post", help="Only this post.")] = None,
-    fmt: Annotated[
-        output.Format, typer.Option("--format", help="table, json or csv.")
-    ] = output.Format.TABLE,
+    fmt: FormatOption = None,
     fail_on: Annotated[
         str | None,
         typer.Option(
             "--fail-on",
             metavar="SEVERITY",
-            help="Exit 1 if any finding is at least this severe: low, medium, high, critical.",
+            help="Exit 3 if any finding is at least this severe: low, medium, high, critical.",
         ),
     ] = None,
     no_secrets: Annotated[
         bool,
         typer.Option("--no-secrets", help="Skip the rules that decrypt secrets (no unlocking)."),
     ] = False,
-    json_: Annotated[bool, typer.Option("--json", help="Short for --format json.")] = False,
+    json_: JsonFlag = False,
 ) -> None:
     """Audit the registry: unverified accounts, personal contacts, missing or weak 2FA,
     unrotated credentials after a handover, vacant posts, groups without an official admin,
     and a tampered event log. Each finding has a rule, severity, reason and remedy.
 
-    Exit code 0 unless a finding reaches --fail-on, so a cron job or CI can use it.
+    Exit code 0, or 3 when a finding reaches --fail-on (1 when the audit could not run), so a
+    scheduled job can tell findings from failure.
     'handover audit --help' and docs/audit.md list the rules.
 
     \b
@@ -63,8 +63,7 @@ def audit(
     """
     from vault import audit as core
 
-    if json_:
-        fmt = output.Format.JSON
+    fmt = context.out_format(json_, fmt, csv=True)
     threshold = core.Severity.parse(fail_on) if fail_on else None
     with context.registry() as reg:
         report = core.run(reg, core.Filters(level, district, post), with_secrets=not no_secrets)
@@ -115,4 +114,4 @@ def audit(
             + checked
         )
     if threshold is not None and any(f.severity.rank >= threshold.rank for f in report.findings):
-        raise typer.Exit(1)
+        raise typer.Exit(context.EXIT_FINDINGS)

@@ -8,7 +8,7 @@ import typer
 
 from handover import output
 from handover.cli import context
-from handover.cli.context import JsonFlag
+from handover.cli.context import FormatOption, JsonFlag
 
 app = context.sub_app("The registry's own settings: official email domains, audit thresholds.")
 domains = context.sub_app(
@@ -50,7 +50,7 @@ def domains_remove(domain: Domain) -> None:
 
 
 @domains.command("list")
-def domains_list(json_: JsonFlag = False) -> None:
+def domains_list(json_: JsonFlag = False, fmt: FormatOption = None) -> None:
     """List official email domains.
 
     \b
@@ -64,7 +64,7 @@ def domains_list(json_: JsonFlag = False) -> None:
     output.rows(
         found,
         [("domain", "domain"), ("added_at", "added"), ("added_by", "by")],
-        output.Format.JSON if json_ else output.Format.TABLE,
+        context.out_format(json_, fmt, csv=True),
     )
 
 
@@ -87,7 +87,7 @@ def set_(
 
 
 @app.command("show")
-def show(json_: JsonFlag = False) -> None:
+def show(json_: JsonFlag = False, fmt: FormatOption = None) -> None:
     """Show every setting, its value and what it is for.
 
     \b
@@ -101,7 +101,7 @@ def show(json_: JsonFlag = False) -> None:
     output.rows(
         found,
         [("name", "setting"), ("value", "value"), ("default", "default"), ("help", "meaning")],
-        output.Format.JSON if json_ else output.Format.TABLE,
+        context.out_format(json_, fmt, csv=True),
     )
 
 
@@ -147,7 +147,7 @@ def escrow_remove(
 
 
 @escrow.command("list")
-def escrow_list(json_: JsonFlag = False) -> None:
+def escrow_list(json_: JsonFlag = False, fmt: FormatOption = None) -> None:
     """List escrow recipients.
 
     \b
@@ -161,5 +161,5 @@ def escrow_list(json_: JsonFlag = False) -> None:
     output.rows(
         found,
         [("recipient", "recipient"), ("label", "label"), ("added_at", "added")],
-        output.Format.JSON if json_ else output.Format.TABLE,
+        context.out_format(json_, fmt, csv=True),
     )

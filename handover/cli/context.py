@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from handover.errors import FileError, SecretInArgvError, UsageError
+from handover.output import Format
 
 if TYPE_CHECKING:
     from vault.crypto.unlock import Unlocker
@@ -53,6 +54,7 @@ class Run:
     attempts_left: int = 0
     again: bool = False
     side_effects: bool = False
+    json_errors: bool = False
     answers: dict[str, str] = field(default_factory=dict)
 
     def start(self) -> None:
@@ -62,6 +64,7 @@ class Run:
             self.attempts_left -= 1
         else:
             self.side_effects = False
+            self.json_errors = False
             self.answers.clear()
 
     def answer(self, key: str, ask: Callable[[], str]) -> str:
@@ -73,8 +76,27 @@ class Run:
 RUN = Run()
 
 JsonFlag = Annotated[
-    bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")
+    bool, typer.Option("--json", help="Print JSON for scripts: the short form of --format json.")
 ]
+FormatOption = Annotated[
+    Format | None,
+    typer.Option("--format", help="table (the default), json, or csv for a list."),
+]
+
+
+def out_format(json_: bool, fmt: Format | None, *, csv: bool = False) -> Format:
+    """The output format a command was asked for: --json is --format json. Once JSON is
+    asked for, errors are JSON on stderr too."""
+    chosen = Format.JSON if json_ else (fmt or Format.TABLE)
+    if chosen is Format.CSV and not csv:
+        raise UsageError("--format csv is for lists: this command writes a table or JSON")
+    RUN.json_errors = chosen is Format.JSON
+    return chosen
+
+
+def wants_json(json_: bool, fmt: Format | None) -> bool:
+    """For commands that print a record or a message: JSON, or text for a person."""
+    return out_format(json_, fmt) is Format.JSON
 
 
 def refuse_secret(value: str | None) -> None:
@@ -90,6 +112,11 @@ def refuse_secret(value: str | None) -> None:
         raise typer.Exit(report(error))
 
 
+# Exit codes: 0 done; 1 refused or failed; 2 a usage error; 3 the command ran and found what it
+# was asked to fail on (audit findings at --fail-on, a log that does not verify).
+EXIT_FAILED, EXIT_USAGE, EXIT_FINDINGS = 1, 2, 3
+
+
 def report(exc: Exception) -> int:
     """Print a deliberate error as one line on stderr and return its exit code.
 
@@ -100,31 +127,36 @@ def report(exc: Exception) -> int:
     from vault.errors import VaultError
 
     if isinstance(exc, HandoverError):
-        typer.echo(f"handover: {inert(exc.message)}", err=True)
-        return exc.exit_code
+        return _say_error(inert(exc.message), exc.exit_code)
     if isinstance(exc, VaultError):
         if _run_again(exc):
-            return 1
-        typer.echo(f"handover: {inert(exc.message)}", err=True)
-        return 1
+            return EXIT_FAILED
+        return _say_error(inert(exc.message), EXIT_FAILED)
     if isinstance(exc, UnicodeError):
-        typer.echo(
-            "handover: some text given (an argument, a file name or a file) is not UTF-8; "
-            "give it as UTF-8",
-            err=True,
+        return _say_error(
+            "some text given (an argument, a file name or a file) is not UTF-8; give it as UTF-8",
+            EXIT_USAGE,
         )
-        return 2
     if isinstance(exc, OSError) and exc.strerror:
         # Output that cannot be written (a full disk, a closed terminal): whatever was being
         # changed when it failed was rolled back with it.
-        typer.echo(f"handover: cannot write the output: {exc.strerror}", err=True)
-        return 1
-    typer.echo(
-        f"handover: unexpected {type(exc).__name__}; run again with HANDOVER_DEBUG=1 "
-        "to see the traceback",
-        err=True,
+        return _say_error(f"cannot write the output: {exc.strerror}", EXIT_FAILED)
+    return _say_error(
+        f"unexpected {type(exc).__name__}; run again with HANDOVER_DEBUG=1 to see the traceback",
+        EXIT_FAILED,
     )
-    return 1
+
+
+def _say_error(message: str, code: int) -> int:
+    """One line on stderr: text for a person, or, when the command was asked for JSON, a JSON
+    object a script can read (``{"error": ..., "code": ...}``)."""
+    if RUN.json_errors:
+        import json
+
+        typer.echo(json.dumps({"error": message, "code": code}, ensure_ascii=False), err=True)
+    else:
+        typer.echo(f"handover: {message}", err=True)
+    return code
 
 
 def _run_again(exc: Exception) -> bool:
@@ -239,6 +271,11 @@ def registry() -> Iterator[Registry]:
         real_clock=real_clock(),
         actor_is_login=is_login,
     )
+    from handover import output
+    from vault.store import settings
+
+    with reg.read() as conn:
+        output.show_times_in(settings.read(conn, "display_timezone"))
     if reg.upgraded_from:
         where = f"; backup at {reg.backup_path}" if reg.backup_path else ""
         typer.echo(
@@ -413,9 +450,14 @@ def new_passphrase(file: Path | None, what: str = "slot") -> Callable[[], str]:
     return get
 
 
-def parse_date(value: str | None, what: str = "date") -> dt.date | None:
+def parse_date(reg: Registry, value: str | None, what: str = "date") -> dt.date | None:
+    """A date from the command line, read in the registry's date order (day first, unless its
+    ``date_order`` setting says otherwise)."""
     if value is None:
         return None
     from vault.model import parse_date as parse
+    from vault.store import settings
 
-    return parse(value, what)
+    with reg.read() as conn:
+        day_first = settings.day_first(conn)
+    return parse(value, what, day_first=day_first)

@@ -13,7 +13,7 @@ import typer
 
 from handover import output
 from handover.cli import context
-from handover.cli.context import JsonFlag
+from handover.cli.context import FormatOption, JsonFlag
 
 app = context.sub_app(
     "Escrow: every packet and rotation report is also encrypted to the department's escrow "
@@ -46,6 +46,7 @@ def open_(
     ],
     escrow_passphrase_file: EscrowPassphraseFile = None,
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
     """Break-glass: open the post's newest escrow copy and seal its credentials here.
 
@@ -58,6 +59,7 @@ def open_(
       handover escrow open --post collector-ahmedabad --escrow-identity escrow.identity \\
           --reason "holder on leave, page hacked; order of the Collector dated 2026-12-03"
     """
+    json_ = context.wants_json(json_, fmt)
     from vault.crypto import escrow
     from vault.crypto.unlock import read_secret_file
     from vault.records import escrowed
@@ -99,6 +101,7 @@ def new_identity(
     label: Annotated[str, typer.Option("--label", help="Whose key it is.")] = "department escrow",
     escrow_passphrase_file: EscrowPassphraseFile = None,
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
     """Make a new escrow identity for the department and register its recipient (for a
     registry made with --no-escrow, or to replace a key).
@@ -107,6 +110,7 @@ def new_identity(
     Example:
       handover escrow new-identity -o /media/usb/revenue-escrow.identity
     """
+    json_ = context.wants_json(json_, fmt)
     from vault.crypto import escrow
 
     secret = context.new_passphrase(escrow_passphrase_file, "escrow identity")()

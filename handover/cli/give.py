@@ -189,6 +189,8 @@ def _show_preview(shown: Preview) -> None:
             f"  {a.ref:<32} {a.verification:<11} 2FA {TWOFA_SHORT.get(a.twofa_method, '?'):<4} "
             + ", ".join(h for h in have if h)
         )
+        for role in a.roles:
+            flows.say("      " + _("page role {role}").format(role=inert(role)))
     flows.say(_("Groups: {n}").format(n=len(shown.groups)))
     for g in shown.groups:
         flows.say(f"  {inert(g.name)} ({g.slug})")

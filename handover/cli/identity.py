@@ -10,7 +10,7 @@ import typer
 
 from handover import output
 from handover.cli import context
-from handover.cli.context import JsonFlag
+from handover.cli.context import FormatOption, JsonFlag
 from handover.output import inert
 
 if TYPE_CHECKING:
@@ -65,6 +65,7 @@ def create(
         ),
     ] = None,
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
     """Make an officer's identity: an age X25519 key and an Ed25519 signing key.
 
@@ -76,6 +77,7 @@ def create(
       handover identity create --officer ias-0042
       handover identity create --officer ias-0042 --identity-file ~/ias-0042.identity
     """
+    json_ = context.wants_json(json_, fmt)
     from vault.records import identities
 
     if identity_file is not None and keyring:
@@ -156,6 +158,7 @@ def card(
 def list_(
     officer: Annotated[str | None, typer.Option("--officer", help="Only this officer.")] = None,
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
     """List identities on record, current and retired, own and imported.
 
@@ -167,9 +170,7 @@ def list_(
 
     with context.registry() as reg:
         found = identities.list_identities(reg, officer)
-    output.rows(
-        (i.to_dict() for i in found), COLUMNS, output.Format.JSON if json_ else output.Format.TABLE
-    )
+    output.rows((i.to_dict() for i in found), COLUMNS, context.out_format(json_, fmt, csv=True))
 
 
 @app.command("export-age")

@@ -12,7 +12,7 @@ import typer
 
 from handover import output
 from handover.cli import context
-from handover.cli.context import JsonFlag
+from handover.cli.context import FormatOption, JsonFlag
 
 app = context.sub_app(
     "Bulk import from CSV (UTF-8, one header row; see 'handover import template KIND' and "
@@ -78,6 +78,7 @@ def accounts(
         ),
     ] = None,
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
     """Import accounts (upsert on platform + handle); secrets are sealed on the way in.
 
@@ -86,57 +87,79 @@ def accounts(
       handover import accounts accounts.csv --dry-run
       handover import accounts accounts.csv --secrets passwords.csv && shred -u passwords.csv
     """
+    json_ = context.wants_json(json_, fmt)
     run_import("accounts", path, dry_run, json_, secrets)
 
 
 @app.command("posts")
-def posts(path: CsvFile, dry_run: DryRun = False, json_: JsonFlag = False) -> None:
+def posts(
+    path: CsvFile, dry_run: DryRun = False, json_: JsonFlag = False, fmt: FormatOption = None
+) -> None:
     """Import posts (upsert on slug).
 
     \b
     Example:
       handover import posts posts.csv
     """
+    json_ = context.wants_json(json_, fmt)
     run_import("posts", path, dry_run, json_)
 
 
 @app.command("officers")
-def officers(path: CsvFile, dry_run: DryRun = False, json_: JsonFlag = False) -> None:
+def officers(
+    path: CsvFile, dry_run: DryRun = False, json_: JsonFlag = False, fmt: FormatOption = None
+) -> None:
     """Import officers (upsert on service id), and who holds which post from when.
 
     \b
     Example:
       handover import officers officers.csv
     """
+    json_ = context.wants_json(json_, fmt)
     run_import("officers", path, dry_run, json_)
 
 
 @app.command("groups")
-def groups(path: CsvFile, dry_run: DryRun = False, json_: JsonFlag = False) -> None:
+def groups(
+    path: CsvFile, dry_run: DryRun = False, json_: JsonFlag = False, fmt: FormatOption = None
+) -> None:
     """Import groups (upsert on slug) with their admin posts (separated by ';').
 
     \b
     Example:
       handover import groups groups.csv
     """
+    json_ = context.wants_json(json_, fmt)
     run_import("groups", path, dry_run, json_)
 
 
 @app.command("template")
 def template(
-    kind: Annotated[str, typer.Argument(help="posts, officers, accounts or groups.")],
+    kind: Annotated[str, typer.Argument(help="posts, officers, accounts, groups or transfers.")],
     out: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Write to this file instead of printing.")
+        Path | None,
+        typer.Option("-o", "--output", help="Write to this file (.csv, or .xlsx for a workbook)."),
     ] = None,
 ) -> None:
-    """Write an empty CSV template (the header row) for a kind of record.
+    """Write a template for a kind of record: the header, an example row, and what every column
+    accepts (allowed values, date forms). The example and the notes begin with '#', which the
+    import skips, so a template filled in and imported as it is adds only your rows.
 
     \b
-    Example:
+    Examples:
       handover import template accounts -o accounts.csv
+      handover import template officers -o officers.xlsx
     """
     from vault.exchange import imports
 
+    if out is not None and out.suffix.lower() == ".xlsx":
+        sheets = [
+            (name, [(c, c) for c in header], [dict(zip(header, row, strict=True)) for row in rows])
+            for name, header, rows in imports.template_sheets(kind)
+        ]
+        context.write_new_file(out, output.xlsx(sheets), exists="choose another -o/--output")
+        typer.echo(f"wrote {out}")
+        return
     text = imports.template(kind)
     if out is None:
         typer.echo(text, nl=False)

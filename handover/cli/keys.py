@@ -9,7 +9,7 @@ import typer
 
 from handover import output
 from handover.cli import context
-from handover.cli.context import JsonFlag
+from handover.cli.context import FormatOption, JsonFlag
 from handover.output import inert
 
 app = context.sub_app(
@@ -44,7 +44,7 @@ SLOT_COLUMNS = [
 
 
 @app.command("slots")
-def slots(json_: JsonFlag = False) -> None:
+def slots(json_: JsonFlag = False, fmt: FormatOption = None) -> None:
     """List the key slots (no unlocking needed).
 
     \b
@@ -61,7 +61,7 @@ def slots(json_: JsonFlag = False) -> None:
         if not json_:
             row["id"] = row["id"][:8]
         rows.append(row)
-    output.rows(rows, SLOT_COLUMNS, output.Format.JSON if json_ else output.Format.TABLE)
+    output.rows(rows, SLOT_COLUMNS, context.out_format(json_, fmt, csv=True))
 
 
 @app.command("add-slot")
@@ -73,6 +73,7 @@ def add_slot(
     new_passphrase_file: NewPassphraseFile = None,
     recovery_code_file: RecoveryCodeFile = None,
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
     """Add a way in: a second passphrase, a new recovery code, or the OS keyring.
 
@@ -85,6 +86,7 @@ def add_slot(
       handover key add-slot passphrase --label deputy
       handover key add-slot recovery --label spare --recovery-code-file spare-code.txt
     """
+    json_ = context.wants_json(json_, fmt)
     from vault.crypto import keyadmin
 
     deliver = context.deliver_recovery_codes(recovery_code_file)
@@ -146,7 +148,9 @@ def change_passphrase(
 
 
 @app.command("rotate")
-def rotate(recovery_code_file: RecoveryCodeFile = None, json_: JsonFlag = False) -> None:
+def rotate(
+    recovery_code_file: RecoveryCodeFile = None, json_: JsonFlag = False, fmt: FormatOption = None
+) -> None:
     """Make a new data key and re-seal every secret under it, in one transaction.
 
     Passphrase and keyring slots are re-wrapped; each recovery slot gets a new code; a slot
@@ -159,6 +163,7 @@ def rotate(recovery_code_file: RecoveryCodeFile = None, json_: JsonFlag = False)
       handover key rotate
       handover key rotate --recovery-code-file new-code.txt
     """
+    json_ = context.wants_json(json_, fmt)
     from vault.crypto import keyadmin
 
     deliver = context.deliver_recovery_codes(recovery_code_file)
@@ -190,6 +195,7 @@ def rewrap(
         str | None, typer.Option("--post", help="Only this post (default: all).")
     ] = None,
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
     """On a shared registry, wrap post keys to whoever should open them and cannot yet (a
     holder who registered their identity after taking charge).
@@ -198,6 +204,7 @@ def rewrap(
     Example:
       handover --identity itc.identity key rewrap --post collector-ahmedabad
     """
+    json_ = context.wants_json(json_, fmt)
     from vault.records import members
 
     with context.registry() as reg:

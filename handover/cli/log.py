@@ -9,7 +9,7 @@ import typer
 
 from handover import output
 from handover.cli import context
-from handover.cli.context import JsonFlag
+from handover.cli.context import FormatOption, JsonFlag
 
 app = context.sub_app(
     "The event log: every change, who made it and when (never a secret), as a SHA-256 hash "
@@ -39,6 +39,7 @@ def list_(
         ),
     ] = None,
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
     """List the event log.
 
@@ -50,11 +51,11 @@ def list_(
     from vault.log import entries
 
     with context.registry() as reg:
-        rows = entries.list_entries(reg, since=context.parse_date(since, "--since"), obj=obj)
+        rows = entries.list_entries(reg, since=context.parse_date(reg, since, "--since"), obj=obj)
         output.rows(
             (e.to_dict() for e in rows),
             COLUMNS,
-            output.Format.JSON if json_ else output.Format.TABLE,
+            context.out_format(json_, fmt, csv=True),
             empty="(no entries)",
         )
 
@@ -70,14 +71,16 @@ def verify(
         ),
     ] = None,
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
-    """Recompute the hash chain and check every checkpoint; exit 1 naming the first bad entry.
+    """Recompute the hash chain and check every checkpoint; exit 3 naming the first bad entry.
 
     \b
     Examples:
       handover log verify
       handover log verify --checkpoint it-cell/2026-06.checkpoint
     """
+    json_ = context.wants_json(json_, fmt)
     from vault.log import checkpoints
 
     files = [context.read_file(p) for p in checkpoint or []]
@@ -104,7 +107,7 @@ def verify(
     else:
         typer.echo(f"handover: log broken at entry {broken.seq}: {broken.reason}", err=True)
     if broken is not None:
-        raise typer.Exit(1)
+        raise typer.Exit(context.EXIT_FINDINGS)
 
 
 @app.command("checkpoint")
@@ -120,6 +123,7 @@ def checkpoint(
         typer.Option("--officer", help="Sign as this officer (default: the registry's identity)."),
     ] = None,
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
     """Sign the log's size and head hash with the registry owner's key, and keep it.
 
@@ -127,6 +131,7 @@ def checkpoint(
     Example:
       handover log checkpoint -o it-cell/2026-06.checkpoint
     """
+    json_ = context.wants_json(json_, fmt)
     from vault.log import checkpoints
 
     with context.registry() as reg:

@@ -10,7 +10,7 @@ import typer
 
 from handover import output
 from handover.cli import context
-from handover.cli.context import JsonFlag
+from handover.cli.context import FormatOption, JsonFlag
 
 app = context.sub_app(
     "IT cell members: officers who act for the department. They may sign a post's packet for "
@@ -22,7 +22,7 @@ Officer = Annotated[str, typer.Argument(help="The officer (with identity keys on
 
 
 @app.command("add")
-def add(officer: Officer, json_: JsonFlag = False) -> None:
+def add(officer: Officer, json_: JsonFlag = False, fmt: FormatOption = None) -> None:
     """Make an officer an IT cell member (their card must be on record). On a shared registry
     every post's key is wrapped to them too.
 
@@ -31,6 +31,7 @@ def add(officer: Officer, json_: JsonFlag = False) -> None:
       handover member add itc-0001
       handover --identity itc.identity member add itc-0002
     """
+    json_ = context.wants_json(json_, fmt)
     from vault.records import members
 
     with context.registry() as reg:
@@ -57,6 +58,7 @@ def remove(
         ),
     ] = None,
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
     """Remove a member. On a shared registry every key they could open is replaced and their
     secrets re-sealed, and those posts' credentials are marked for rotation.
@@ -65,6 +67,7 @@ def remove(
     Example:
       handover --identity itc.identity member remove itc-0002 --recovery-code-file code.txt
     """
+    json_ = context.wants_json(json_, fmt)
     from vault.records import members
 
     deliver = context.deliver_recovery_codes(recovery_code_file)
@@ -88,7 +91,7 @@ def remove(
 
 
 @app.command("list")
-def list_(json_: JsonFlag = False) -> None:
+def list_(json_: JsonFlag = False, fmt: FormatOption = None) -> None:
     """List current members.
 
     \b
@@ -108,5 +111,5 @@ def list_(json_: JsonFlag = False) -> None:
             ("added_at", "since"),
             ("added_by", "added by"),
         ],
-        output.Format.JSON if json_ else output.Format.TABLE,
+        context.out_format(json_, fmt, csv=True),
     )

@@ -9,7 +9,7 @@ import typer
 
 from handover import output
 from handover.cli import context
-from handover.cli.context import JsonFlag
+from handover.cli.context import FormatOption, JsonFlag
 from handover.output import inert
 
 if TYPE_CHECKING:
@@ -56,6 +56,7 @@ def add(
     email: Email = None,
     phone: Phone = None,
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
     """Register an officer.
 
@@ -63,6 +64,7 @@ def add(
     Example:
       handover officer add ias-0042 --name "Asha Mehta" --grade "super time scale"
     """
+    json_ = context.wants_json(json_, fmt)
     from vault.records import officers
 
     with context.registry() as reg:
@@ -78,6 +80,7 @@ def edit(
     email: Email = None,
     phone: Phone = None,
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
     """Change an officer's details; an option given as "" clears that field.
 
@@ -85,6 +88,7 @@ def edit(
     Example:
       handover officer edit ias-0042 --phone +919978400042
     """
+    json_ = context.wants_json(json_, fmt)
     from vault.records import officers
 
     with context.registry() as reg:
@@ -93,7 +97,11 @@ def edit(
 
 
 @app.command("list")
-def list_(json_: JsonFlag = False) -> None:
+def list_(
+    retired: Annotated[bool, typer.Option("--retired", help="Also retired officers.")] = False,
+    json_: JsonFlag = False,
+    fmt: FormatOption = None,
+) -> None:
     """List officers and the posts they hold now.
 
     \b
@@ -103,16 +111,15 @@ def list_(json_: JsonFlag = False) -> None:
     from vault.records import officers
 
     with context.registry() as reg:
-        found = officers.list_officers(reg)
-    output.rows(
-        (o.to_dict() for o in found), COLUMNS, output.Format.JSON if json_ else output.Format.TABLE
-    )
+        found = officers.list_officers(reg, retired=retired)
+    output.rows((o.to_dict() for o in found), COLUMNS, context.out_format(json_, fmt, csv=True))
 
 
 @app.command("show")
 def show(
     service_id: Annotated[str, typer.Argument(help="The officer to show.")],
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
     """Show an officer, every tenure they have had, and their personal accounts.
 
@@ -120,6 +127,7 @@ def show(
     Example:
       handover officer show ias-0042
     """
+    json_ = context.wants_json(json_, fmt)
     from vault.records import officers
 
     with context.registry() as reg:
@@ -148,6 +156,7 @@ def assign(
         typer.Option("--from", help="First day of the tenure (YYYY-MM-DD; default today)."),
     ] = None,
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
     """Make an officer the holder of a post from a date; the previous holder's tenure ends then.
 
@@ -155,10 +164,11 @@ def assign(
     Example:
       handover officer assign ias-0042 collector-ahmedabad --from 2026-01-01
     """
+    json_ = context.wants_json(json_, fmt)
     from vault.records import officers
 
     with context.registry() as reg:
-        result = officers.assign(reg, service_id, post, context.parse_date(start, "--from"))
+        result = officers.assign(reg, service_id, post, context.parse_date(reg, start, "--from"))
     if json_:
         output.json_value(result.to_dict())
         return
@@ -176,6 +186,7 @@ def relieve(
         str | None, typer.Option("--on", help="Last day (YYYY-MM-DD; default today).")
     ] = None,
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
     """End an officer's tenure, leaving the post vacant until someone is assigned.
 
@@ -183,10 +194,11 @@ def relieve(
     Example:
       handover officer relieve ias-0042 collector-ahmedabad --on 2026-06-30
     """
+    json_ = context.wants_json(json_, fmt)
     from vault.records import officers
 
     with context.registry() as reg:
-        tenure = officers.relieve(reg, service_id, post, context.parse_date(end, "--on"))
+        tenure = officers.relieve(reg, service_id, post, context.parse_date(reg, end, "--on"))
     if json_:
         output.json_value(tenure.to_dict())
     else:
@@ -220,6 +232,7 @@ def import_card(
         typer.Option("--reason", help="Why the officer's keys changed (with --replace-key)."),
     ] = None,
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
     """Record another officer's public keys from their identity card.
 
@@ -235,6 +248,7 @@ def import_card(
       handover officer import-card asha-new.card --replace-key --reason "new laptop" \\
           --confirmed "in person, IT cell, 2026-12-02"
     """
+    json_ = context.wants_json(json_, fmt)
     from handover.card import import_card as do_import
     from handover.card import read
     from handover.errors import UsageError
@@ -303,3 +317,24 @@ def _confirm_on_terminal(info: Card, known: OnRecord, replacing: bool) -> str:
     if not typer.confirm("Do the codes match, digit for digit?", default=False, err=True):
         raise typer.Abort()
     return "safety code read aloud and confirmed at the terminal"
+
+
+@app.command("retire")
+def retire(
+    service_id: Annotated[str, typer.Argument(help="The officer.", metavar="OFFICER")],
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why: superannuation, resignation... (kept).")
+    ] = None,
+) -> None:
+    """Record that an officer has left service: out of lists and the audit; their tenures and
+    handovers stay on record. They must hold no post.
+
+    \b
+    Example:
+      handover officer retire ias-0007 --reason "superannuation, 30/11/2026"
+    """
+    from vault.records import lifecycle
+
+    with context.registry() as reg:
+        officer = lifecycle.retire_officer(reg, service_id, reason)
+    typer.echo(f"{officer.service_id} retired")

@@ -10,7 +10,7 @@ import typer
 
 from handover import output
 from handover.cli import context
-from handover.cli.context import JsonFlag
+from handover.cli.context import FormatOption, JsonFlag
 from handover.output import inert
 
 app = context.sub_app(
@@ -55,6 +55,7 @@ def create(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
     """Make the handover packet of a post for the incoming officer.
 
@@ -67,6 +68,7 @@ def create(
       handover packet create --post dio-kheda --to gis-0150 --from itc-0001 \\
           --reason "post vacant since the transfer of 2026-11-20" -o dio-kheda.handover
     """
+    json_ = context.wants_json(json_, fmt)
     from handover import packet
     from vault.errors import ServerUnavailable
 
@@ -101,7 +103,7 @@ def create(
 
 
 @app.command("inspect")
-def inspect(packet_file: PacketFile, json_: JsonFlag = False) -> None:
+def inspect(packet_file: PacketFile, json_: JsonFlag = False, fmt: FormatOption = None) -> None:
     """Check a packet's signature and show who sent it, in which capacity, to whom, for which
     post; no key needed. Read the sender's safety code aloud together before you claim.
 
@@ -109,6 +111,7 @@ def inspect(packet_file: PacketFile, json_: JsonFlag = False) -> None:
     Example:
       handover packet inspect p.handover
     """
+    json_ = context.wants_json(json_, fmt)
     from handover import packet
     from vault.errors import RegistryError
 
@@ -162,6 +165,7 @@ def claim(
         ),
     ] = None,
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
     """Verify a packet addressed to you and take the post into this registry.
 
@@ -176,6 +180,7 @@ def claim(
     Example:
       handover packet claim p.handover --receipt r.receipt
     """
+    json_ = context.wants_json(json_, fmt)
     from handover.claim import claim as do_claim
 
     data = context.read_file(packet_file)
@@ -219,7 +224,7 @@ def claim(
 
 
 @app.command("witness")
-def witness(packet_file: PacketFile, json_: JsonFlag = False) -> None:
+def witness(packet_file: PacketFile, json_: JsonFlag = False, fmt: FormatOption = None) -> None:
     """Record a packet made in another registry (an officer's own), so that the IT cell can take
     its receipt and keep its escrow copy.
 
@@ -230,6 +235,7 @@ def witness(packet_file: PacketFile, json_: JsonFlag = False) -> None:
     Example:
       handover packet witness p.handover
     """
+    json_ = context.wants_json(json_, fmt)
     from handover.claim import witness as do_witness
 
     data = context.read_file(packet_file)
@@ -255,6 +261,7 @@ def receipt(
         Path, typer.Argument(help="A receipt or rotation report.", metavar="FILE")
     ],
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
     """Record the incoming officer's receipt (or later, their rotation report).
 
@@ -270,6 +277,7 @@ def receipt(
       handover packet receipt r.receipt
       handover packet receipt collector-ahmedabad.rotation
     """
+    json_ = context.wants_json(json_, fmt)
     from handover.claim import is_report, record_receipt, record_report
 
     data = context.read_file(receipt_file)
@@ -312,6 +320,7 @@ def report(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
     """Write a signed rotation report for a post you hold, for the IT cell.
 
@@ -323,6 +332,7 @@ def report(
     Example:
       handover packet report --post collector-ahmedabad -o collector-ahmedabad.rotation
     """
+    json_ = context.wants_json(json_, fmt)
     from handover.claim import make_report
 
     with context.registry() as reg:

@@ -8,7 +8,7 @@ import typer
 
 from handover import output
 from handover.cli import context
-from handover.cli.context import JsonFlag
+from handover.cli.context import FormatOption, JsonFlag
 
 if TYPE_CHECKING:
     from vault.model import Post
@@ -61,6 +61,7 @@ def add(
     email: Email = None,
     phone: Phone = None,
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
     """Register a post with its official email and phone.
 
@@ -70,6 +71,7 @@ def add(
           --level district --district Ahmedabad \\
           --email collector.ahd@gujarat.gov.in --phone +919978400001
     """
+    json_ = context.wants_json(json_, fmt)
     from vault.records import posts
 
     with context.registry() as reg:
@@ -89,6 +91,7 @@ def edit(
     email: Email = None,
     phone: Phone = None,
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
     """Change a post's details; an option given as "" clears that field.
 
@@ -96,6 +99,7 @@ def edit(
     Example:
       handover post edit collector-ahmedabad --phone +919978400009
     """
+    json_ = context.wants_json(json_, fmt)
     from vault.records import posts
 
     with context.registry() as reg:
@@ -110,7 +114,11 @@ def list_(
     level: Level = None,
     district: District = None,
     vacant: Annotated[bool, typer.Option("--vacant", help="Only posts nobody holds.")] = False,
+    abolished: Annotated[
+        bool, typer.Option("--abolished", help="Also posts that were abolished.")
+    ] = False,
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
     """List posts with their current holders.
 
@@ -123,17 +131,20 @@ def list_(
 
     with context.registry() as reg:
         found = posts.list_posts(
-            reg, level=level, district=district, vacant=True if vacant else None
+            reg,
+            level=level,
+            district=district,
+            vacant=True if vacant else None,
+            abolished=abolished,
         )
-    output.rows(
-        (p.to_dict() for p in found), COLUMNS, output.Format.JSON if json_ else output.Format.TABLE
-    )
+    output.rows((p.to_dict() for p in found), COLUMNS, context.out_format(json_, fmt, csv=True))
 
 
 @app.command("show")
 def show(
     slug: Annotated[str, typer.Argument(help="The post to show.")],
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
     """Show a post, its holders over time, its accounts and the groups it administers.
 
@@ -141,6 +152,7 @@ def show(
     Example:
       handover post show collector-ahmedabad --json
     """
+    json_ = context.wants_json(json_, fmt)
     from vault.records import posts
 
     with context.registry() as reg:
@@ -164,3 +176,30 @@ def show(
         ],
         empty="(never held)",
     )
+
+
+@app.command("abolish")
+def abolish(
+    slug: Annotated[str, typer.Argument(help="The post.")],
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="The order that abolished it (kept).")
+    ] = None,
+    json_: JsonFlag = False,
+    fmt: FormatOption = None,
+) -> None:
+    """Record that a post was abolished: it leaves lists and the audit, and stays on record with
+    its tenures and handovers. Relieve its holder and move or archive its accounts first.
+
+    \b
+    Example:
+      handover post abolish dio-kheda --reason "GAD order 45/2026 merges it into collector-kheda"
+    """
+    json_ = context.wants_json(json_, fmt)
+    from vault.records import lifecycle
+
+    with context.registry() as reg:
+        post = lifecycle.abolish_post(reg, slug, reason)
+    if json_:
+        output.json_value(post.to_dict())
+    else:
+        typer.echo(f"{post.slug} abolished")

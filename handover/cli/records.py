@@ -4,70 +4,122 @@ safely kept and brought back."""
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from handover import output
 from handover.cli import context
-from handover.cli.context import JsonFlag
+from handover.cli.context import FormatOption, JsonFlag
 
 app = typer.Typer(rich_markup_mode=None, add_completion=False)
 
 
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    JSON = "json"
+    TABLE = "table"
+    XLSX = "xlsx"
+
+
 @app.command("export")
 def export(
+    reader: Annotated[
+        str,
+        typer.Option(
+            "--for",
+            metavar="READER",
+            help="records (the office's file: everything but secrets; the default), rti (what "
+            "an RTI reply may disclose) or public (the list of official handles).",
+        ),
+    ] = "records",
+    public: Annotated[bool, typer.Option("--public", help="Short for --for public.")] = False,
+    table: Annotated[
+        str,
+        typer.Option(
+            "--table",
+            help="For csv, json and table: accounts (default), posts, officers, tenures, "
+            "history, groups or roles (xlsx holds every table the reader may see).",
+        ),
+    ] = "accounts",
     fmt: Annotated[
-        output.Format, typer.Option("--format", help="csv (default), json or table.")
-    ] = output.Format.CSV,
+        ExportFormat | None,
+        typer.Option("--format", help="csv (the default), json, table or xlsx."),
+    ] = None,
+    excel: Annotated[
+        bool,
+        typer.Option("--excel", help="CSV that Excel opens right (a byte-order mark, UTF-8)."),
+    ] = False,
     level: Annotated[str | None, typer.Option("--level", help="state, hod or district.")] = None,
     district: Annotated[str | None, typer.Option("--district", help="Only this district.")] = None,
-    public: Annotated[
-        bool,
-        typer.Option(
-            "--public",
-            help="Only what is published: official handles, platforms, owning office, "
-            "verified or not; no contacts.",
-        ),
-    ] = False,
     out: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file.")] = None,
+    json_: JsonFlag = False,
 ) -> None:
-    """Export the non-secret register (accounts, owning posts and holders, contacts,
-    verification), for the file, for RTI replies, or as the public list of official handles.
+    """Export the register for its readers: the office's file (records), an RTI reply (rti:
+    no login or recovery contact, no 2FA detail, nobody's phone number), or the public list of
+    official handles. Never a secret. Cells a spreadsheet would run as formulas are made inert.
 
-    The full CSV uses the same columns as 'handover import accounts'.
+    The accounts table of 'records' has the columns of 'handover import accounts'.
 
     \b
     Examples:
-      handover export --district Ahmedabad -o ahmedabad.csv
-      handover export --public --format json -o official-handles.json
+      handover export --district Ahmedabad -o ahmedabad.csv --excel
+      handover export --for rti --format xlsx -o rti-reply-2026-114.xlsx
+      handover export --for public --format json -o official-handles.json
+      handover export --for records --table history
     """
+    from handover.errors import UsageError
     from vault.exchange import export as core
 
-    columns = core.PUBLIC_COLUMNS if public else core.FULL_COLUMNS
+    reader = "public" if public else reader
+    chosen = ExportFormat.JSON if json_ else (fmt or ExportFormat.CSV)
     with context.registry() as reg:
-        rows = core.rows(reg, level=level, district=district, public=public)
         if out is None:
-            output.rows(rows, [(c, c) for c in columns], fmt)
+            if chosen is ExportFormat.XLSX:
+                raise UsageError("an xlsx workbook goes to a file: give -o FILE.xlsx")
+            found = core.table_for(reader, table)
+            shown = [(c.name, c.name) for c in core.columns(found, reader)]
+            if excel:
+                sys.stdout.write("\ufeff")
+            rows = core.rows(reg, found, reader, level=level, district=district)
+            output.rows(rows, shown, output.Format(chosen.value))
             return
-        if out.exists():
-            from handover.errors import FileError
-
-            raise FileError(f"{out} exists; choose another name")
-        with out.open("w", encoding="utf-8", newline="") as handle:
-            previous, sys.stdout = sys.stdout, handle
-            try:
-                output.rows(rows, [(c, c) for c in columns], fmt)
-            finally:
-                sys.stdout = previous
+        if chosen is ExportFormat.XLSX:
+            sheets = [
+                (t.name, [(c.name, c.name) for c in core.columns(t, reader)],
+                 core.rows(reg, t, reader, level=level, district=district))
+                for t in core.tables_for(reader)
+            ]  # fmt: skip
+            data = output.xlsx(sheets)
+        else:
+            found = core.table_for(reader, table)
+            shown = [(c.name, c.name) for c in core.columns(found, reader)]
+            rows = core.rows(reg, found, reader, level=level, district=district)
+            data = _captured(rows, shown, output.Format(chosen.value), excel)
+    context.write_new_file(out, data, exists="choose another -o/--output")
     typer.echo(f"wrote {out}", err=True)
+
+
+def _captured(rows: Any, shown: Any, fmt: output.Format, excel: bool) -> bytes:
+    """What ``output.rows`` prints, as the bytes of a file."""
+    import io
+
+    buffer = io.StringIO()
+    previous, sys.stdout = sys.stdout, buffer
+    try:
+        output.rows(rows, shown, fmt)
+    finally:
+        sys.stdout = previous
+    return buffer.getvalue().encode("utf-8-sig" if excel else "utf-8")
 
 
 @app.command("backup")
 def backup(
     out: Annotated[Path, typer.Option("-o", "--output", help="The backup file to write.")],
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
     """Write an encrypted backup of the whole registry: secrets still sealed, key slots
     included, so that the passphrase or recovery code restores it anywhere.
@@ -78,6 +130,7 @@ def backup(
     Example:
       handover backup -o registry-2026-11-28.backup
     """
+    json_ = context.wants_json(json_, fmt)
     from vault.exchange import backup as core
 
     with context.registry() as reg:
@@ -99,6 +152,7 @@ def restore(
     ],
     force: Annotated[bool, typer.Option("--force", help="Replace an existing registry.")] = False,
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
     """Recreate a registry from a backup, opened with its passphrase or recovery code.
 
@@ -111,6 +165,7 @@ def restore(
     Example:
       HANDOVER_REGISTRY=./restored.db handover restore registry-2026-11-28.backup
     """
+    json_ = context.wants_json(json_, fmt)
     from vault.exchange import backup as core
 
     data = context.read_file(backup_file)

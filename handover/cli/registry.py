@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from handover.cli import context
-from handover.cli.context import JsonFlag
+from handover.cli.context import FormatOption, JsonFlag
 from handover.errors import UsageError
 
 if TYPE_CHECKING:
@@ -77,6 +77,7 @@ def init(
         ),
     ] = False,
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
     """Create a new registry, protected by a passphrase and a one-time recovery code, and the
     department's escrow identity.
@@ -95,6 +96,7 @@ def init(
           --escrow-passphrase-file ./escrow-pw --recovery-code-file ./recovery.txt
       handover --registry postgresql+psycopg://handover@/revenue init --shared
     """
+    json_ = context.wants_json(json_, fmt)
     from vault.records import bootstrap
     from vault.store.storage import refuse_existing
 

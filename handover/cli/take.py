@@ -19,9 +19,6 @@ if TYPE_CHECKING:
 
 app = typer.Typer(rich_markup_mode=None, add_completion=False)
 
-# Platforms whose pages and channels are run through roles given to people, not a password.
-ROLE_PLATFORMS = ("facebook", "instagram", "youtube", "linkedin")
-
 
 @app.command("take")
 def take(
@@ -73,6 +70,14 @@ def take(
             help="Without a terminal: new authenticator seeds, one 'ACCOUNT SEED-OR-URI' a line.",
         ),
     ] = None,
+    roles_changed: Annotated[
+        bool,
+        typer.Option(
+            "--roles-changed",
+            help="Without a terminal: you removed the outgoing officer's page roles on the "
+            "platforms and took them; record it.",
+        ),
+    ] = False,
     receipt: Annotated[
         Path | None,
         typer.Option("--receipt", metavar="FILE", help="Where to write the receipt."),
@@ -113,6 +118,8 @@ def take(
             folder = out_dir or Path()
             chosen = post or _post_to_resume(posts_taken(reg))
         _change_accounts(reg, chosen, generate=generate, yes=yes, length=length, seeds=seeds)
+        interactive = sys.stdin.isatty() and not (generate or seeds or roles_changed)
+        _change_roles(reg, chosen, interactive=interactive, done=roles_changed)
         _finish(reg, chosen, folder)
 
 
@@ -236,11 +243,34 @@ def _change_accounts(
             _change_one(reg, account, length)
         else:
             _change_by_options(reg, account, generate=generate, yes=yes, length=length, seeds=seeds)
-        if account.ref.split(":", 1)[0] in ROLE_PLATFORMS:
-            flows.say(
-                "  "
-                + _("Page roles: remove the outgoing officer's roles on the platform, add yours.")
+
+
+def _change_roles(reg: Registry, post: str, *, interactive: bool, done: bool) -> None:
+    """Page roles held in person by others on the post's pages: removed on the platform, the
+    new holder added, then recorded."""
+    from vault.records import posts, roles
+
+    pending = roles.pending_for(reg, post)
+    if not pending:
+        return
+    with reg.read() as conn:
+        holder = posts.holder_of(conn, posts.row_by_slug(conn, post).id)
+    me = holder[0] if holder else ""
+    flows.title(_("Page roles"))
+    for role in pending:
+        flows.say(
+            "  "
+            + _("{account}: {officer} is {role}; remove them, and make yourself {role}.").format(
+                account=role.account, officer=role.holder, role=role.role
             )
+        )
+        if interactive:
+            done = flows.confirm("  " + _("Done on the platform?"), flag="--roles-changed")
+        if done:
+            roles.hand_over(reg, role.account, role.role, role.holder, me)
+            flows.say("  " + _("Recorded."))
+        else:
+            flows.say("  " + _("Not recorded: the audit reports the role until it is."))
 
 
 def _change_one(reg: Registry, account: ToChange, length: int) -> None:

@@ -9,7 +9,7 @@ import typer
 from handover import output
 from handover.cli import context
 from handover.cli.accounts import Ref
-from handover.cli.context import JsonFlag
+from handover.cli.context import FormatOption, JsonFlag
 
 app = typer.Typer(rich_markup_mode=None, add_completion=False)
 
@@ -24,6 +24,7 @@ def totp(
         ),
     ] = None,
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
     """Print the account's current TOTP code and how many seconds it stays valid.
 
@@ -32,6 +33,7 @@ def totp(
       handover totp x:@CollectorAhd
       handover totp x:@CollectorAhd --at 59
     """
+    json_ = context.wants_json(json_, fmt)
     from vault.records import credentials
 
     with context.registry() as reg:

@@ -9,7 +9,7 @@ import typer
 
 from handover import output
 from handover.cli import context
-from handover.cli.context import JsonFlag
+from handover.cli.context import FormatOption, JsonFlag
 
 app = context.sub_app(
     "Transfer orders: which officers move from which post to which, from when; and for each "
@@ -41,6 +41,7 @@ def import_(
     ],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate only.")] = False,
     json_: JsonFlag = False,
+    fmt: FormatOption = None,
 ) -> None:
     """Record a transfer order's lines (officers and posts must be in the registry).
 
@@ -48,6 +49,7 @@ def import_(
     Example:
       handover transfers import order-GAD-2026-114.csv
     """
+    json_ = context.wants_json(json_, fmt)
     from handover.cli.imports import run_import
 
     run_import("transfers", path, dry_run, json_)
@@ -56,9 +58,8 @@ def import_(
 @app.command("status")
 def status(
     order: Annotated[str | None, typer.Option("--order", help="Only this order number.")] = None,
-    fmt: Annotated[
-        output.Format, typer.Option("--format", help="table, json or csv.")
-    ] = output.Format.TABLE,
+    fmt: FormatOption = None,
+    json_: JsonFlag = False,
 ) -> None:
     """Where each order line's handover stands, and which are overdue.
 
@@ -68,6 +69,8 @@ def status(
       handover transfers status --order GAD/2026/114 --format csv
     """
     from vault.records import transfers
+
+    fmt = context.out_format(json_, fmt, csv=True)
 
     with context.registry() as reg:
         lines = transfers.list_status(reg, order)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import BACKEND, Cli
+from tests.integration.test_audit import STRONG_X
 
 
 @pytest.fixture
@@ -26,14 +27,14 @@ def test_backup_restore_gives_an_identical_registry(
     made = full.json("backup", "-o", str(backup))
     assert made["tables"]["accounts"] == 3
     assert backup.stat().st_mode & 0o077 == 0
-    assert b"x-pass-1" not in backup.read_bytes()
+    assert STRONG_X.encode() not in backup.read_bytes()
     target = Cli(new_location("restored"), full.home, full.passphrase_file)
     restored = target.json("restore", str(backup))
     assert restored["log_entries"] == len(full.json("log", "list"))
     assert target.dump() == full.dump()
     assert target.ok("log", "verify").code == 0
     shown = target.json("account", "show", "x:@CollectorAhd", "--reveal")
-    assert shown["secrets"]["password"] == "x-pass-1"
+    assert shown["secrets"]["password"] == STRONG_X
 
 
 def test_restore_with_the_recovery_code(

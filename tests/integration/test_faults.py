@@ -449,8 +449,9 @@ def test_output_that_cannot_be_written_is_one_line(seeded: Cli) -> None:
                 [HANDOVER, *args], env=env_for(seeded), stdout=full, stderr=subprocess.PIPE,
                 text=True, timeout=120, check=False,
             )  # fmt: skip
-        assert (proc.returncode, proc.stderr) == (
-            1,
-            "handover: cannot write the output: No space left on device\n",
-        ), args
+        said = "cannot write the output: No space left on device"
+        expected = (
+            '{"error": "' + said + '", "code": 1}\n' if "--json" in args else f"handover: {said}\n"
+        )
+        assert (proc.returncode, proc.stderr) == (1, expected), args
     assert seeded.dump() == before

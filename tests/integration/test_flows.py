@@ -268,3 +268,84 @@ def test_reports_in_gujarati_keep_english_beside(office: Office, tmp_path: Path)
 def test_the_tools_the_tests_use_are_there() -> None:
     for tool in ("pdftotext", "pdftoppm", "pdffonts", "zbarimg"):
         assert shutil.which(tool), f"{tool} is missing: run scripts/system-deps"
+
+
+def test_the_registry_setting_chooses_the_language(office: Office, tmp_path: Path) -> None:
+    """Without --lang or HANDOVER_LANG, the registry's 'language' setting speaks; --lang wins."""
+    office.a.ok("config", "set", "language", "hi")
+    hindi = catalog("hi").gettext
+    shown = office.a.run("give", "--to-card", str(office.card), "--confirmed", "call", "--yes",
+                         "--out-dir", str(tmp_path))  # fmt: skip
+    assert shown.code == 0, shown.stderr
+    assert hindi("What goes in") in shown.stdout
+    assert "What goes in" not in shown.stdout
+    english = office.a.run("--lang", "en", "report", "charge", "--post", POST, "-o",
+                           str(tmp_path / "c.pdf"))  # fmt: skip
+    assert english.code == 0, english.stderr
+    text = subprocess.run(["pdftotext", str(tmp_path / "c.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout  # fmt: skip
+    assert hindi("Charge report") not in text
+    assert office.a.fails("config", "set", "language", "fr") == (
+        "handover: 'fr' is not a language handover speaks: en, gu or hi"
+    )
+
+
+def test_page_roles_change_hands_with_the_post(office: Office, tmp_path: Path) -> None:
+    """The outgoing officer's page role travels in the packet; the take flow asks that it be
+    handed over on the platform, and records it; the roles audit is then clean. The rotation
+    report brings the change back, and a role held by a post the incoming registry has never
+    heard of stays as it is in the outgoing one."""
+    office.a.ok("post", "add", "dio-ahmedabad", "--title", "DIO, Ahmedabad", "--level",
+                "district", "--district", "Ahmedabad")  # fmt: skip
+    office.a.ok("account", "role", "add", "facebook:collectorahd", "--post", "dio-ahmedabad",
+                "--role", "editor", "--since", "01/08/2025")  # fmt: skip
+    office.a.ok("account", "role", "add", "facebook:collectorahd", "--officer", "ias-0042",
+                "--role", "admin")  # fmt: skip
+    given = office.a.run("give", "--to-card", str(office.card), "--confirmed", "call", "--yes",
+                         "--out-dir", str(tmp_path))  # fmt: skip
+    assert "page role admin: ias-0042" in given.stdout
+    (folder,) = (p for p in tmp_path.iterdir() if p.name.startswith("handover-"))
+    text = subprocess.run(["pdftotext", "-layout", str(folder / "charge-report.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert "admin: ias-0042" in text
+    assert "remove the relieved officer's page roles" in text
+    office.b.ok("officer", "import-card", str(folder / "ias-0042.card"), "--confirmed", "call")
+    taken = office.b.run("take", str(folder / f"{POST}.handover"), "--yes", "--generate",
+                         "--roles-changed")  # fmt: skip
+    assert taken.code == 0, taken.stderr
+    assert "facebook:collectorahd: ias-0042 is admin" in taken.stdout
+    held = office.b.json("account", "role", "list", "facebook:collectorahd")
+    assert [(r["holder"], r["role"]) for r in held] == [("ias-0077", "admin")]
+    rules = {f["rule"] for f in office.b.ok("audit", "--format", "json").json()["findings"]}
+    assert "role.stale" not in rules
+    office.a.ok("packet", "receipt", str(folder / f"{POST}.receipt"))
+    office.a.ok("packet", "receipt", str(folder / f"{POST}.rotation"))
+    back = office.a.json("account", "role", "list", "facebook:collectorahd", "--ended")
+    assert {(r["holder"], r["role"], r["until"] is None) for r in back} == {
+        ("post:dio-ahmedabad", "editor", True),
+        ("ias-0042", "admin", False),
+        ("ias-0077", "admin", True),
+    }
+    rules = {f["rule"] for f in office.a.ok("audit", "--format", "json").json()["findings"]}
+    assert "role.stale" not in rules
+
+
+def test_claim_checklist_names_roles_from_the_packet(office: Office, tmp_path: Path) -> None:
+    """A claim's checklist names every role others hold in person on the post's pages as the
+    packet states it, including a holder the incoming registry has never heard of."""
+    office.a.ok("officer", "add", "gis-0112", "--name", "Nilesh Patel")
+    for officer, role in (("ias-0042", "admin"), ("gis-0112", "editor")):
+        office.a.ok("account", "role", "add", "facebook:collectorahd", "--officer", officer,
+                    "--role", role)  # fmt: skip
+    office.a.ok("officer", "import-card", str(office.card), "--confirmed", "call")
+    packet = tmp_path / "p.handover"
+    office.a.ok("packet", "create", "--post", POST, "--to", "ias-0077", "-o", str(packet))
+    card = tmp_path / "asha.card"
+    office.a.ok("identity", "card", "--officer", "ias-0042", "-o", str(card))
+    office.b.ok("officer", "import-card", str(card), "--confirmed", "call")
+    claimed = office.b.ok("packet", "claim", str(packet), "--receipt", str(tmp_path / "r"))
+    for officer, role in (("ias-0042", "admin"), ("gis-0112", "editor")):
+        assert (
+            f"on facebook:collectorahd, remove {officer} as {role} and make yourself {role}"
+            in claimed.stdout
+        )

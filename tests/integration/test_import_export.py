@@ -185,7 +185,8 @@ BAD_ROWS = {
     "bad-email": ({"login_email": "not-an-email"}, "login_email", "not a valid email"),
     "bad-phone": ({"login_phone": "12345"}, "login_phone", "not a valid phone"),
     "bad-status": ({"verification": "blue-tick"}, "verification", "unknown verification"),
-    "bad-date": ({"verification_date": "31/12/2025"}, "verification_date", "not a date"),
+    "bad-date": ({"verification_date": "31/02/2025"}, "verification_date", "not a date"),
+    "short-year": ({"verification_date": "31/12/25"}, "verification_date", "the year in full"),
     "bad-totp": ({"totp": "not-base32!"}, "totp", "not valid base32"),
     "personal-without-officer": ({"kind": "personal"}, "officer", "needs its officer"),
     "disclaimer-on-official": ({"disclaimer": "yes"}, "disclaimer", "for personal accounts"),
@@ -239,8 +240,21 @@ def test_every_error_in_a_file_is_listed(cli: Cli, tmp_path: Path) -> None:
 
 
 def test_templates(cli: Cli, tmp_path: Path) -> None:
+    """A template teaches: the header, an example row, what every coded column accepts; and
+    imported as it is, it imports nothing."""
     assert cli.ok("import", "template", "accounts").stdout.startswith("platform,handle,")
     out = tmp_path / "posts.csv"
     cli.ok("import", "template", "posts", "-o", str(out))
-    assert out.read_text() == "slug,title,level,district,department,email,phone\n"
+    rows = list(csv.reader(out.open()))
+    assert rows[0] == ["slug", "title", "level", "district", "department", "email", "phone"]
+    assert rows[1][0] == "#collector-ahmedabad"
+    assert ["# level: required; state, hod, district"] in rows
+    cli.ok("config", "domains", "add", "gujarat.gov.in")
+    before = cli.dump()
+    assert cli.json("import", "posts", str(out))["rows"] == 0
+    assert cli.dump() == before
+    notes = [r[0] for r in csv.reader(io.StringIO(cli.ok("import", "template", "accounts").stdout))]
+    assert "# verification: unverified, applied, verified, rejected, lapsed" in notes
+    assert "# twofa: none, sms, totp, hardware-key, unknown" in notes
+    assert any("31/01/2026" in n for n in notes)
     assert "unknown kind" in cli.fails("import", "template", "pets")

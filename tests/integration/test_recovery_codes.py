@@ -100,7 +100,9 @@ def test_a_code_that_cannot_be_shown_changes_nothing(cli: Cli, args: list[str]) 
             timeout=120, check=False,
         )  # fmt: skip
     assert proc.returncode == 1
-    assert proc.stderr.strip() == "handover: cannot write the output: No space left on device"
+    said = "cannot write the output: No space left on device"
+    json_line = '{"error": "' + said + '", "code": 1}'
+    assert proc.stderr.strip() == (json_line if "--json" in args else f"handover: {said}")
     assert cli.dump() == before
     assert opens_with(cli.location, cli.home / "recovery-code")
     assert opens_with(cli.location, cli.passphrase_file)

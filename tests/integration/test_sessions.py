@@ -98,7 +98,7 @@ def packets(b: str) -> list[tuple[str, int]]:
 
 AUDIT = [
     ("handover audit --format json", 0),
-    ("handover audit --fail-on high", 1),
+    ("handover audit --fail-on high", 3),
     ("handover log verify", 0),
 ]
 TAMPER = [
@@ -107,7 +107,7 @@ TAMPER = [
         "'mallory' WHERE seq = 3\"",
         0,
     ),
-    ("handover log verify", 1),
+    ("handover log verify", 3),
 ]
 
 

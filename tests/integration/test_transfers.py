@@ -62,7 +62,7 @@ def test_an_overdue_transfer_is_caught_by_the_audit(pair: Pair, tmp_path: Path) 
     overdue = [f for f in findings if f["rule"] == "transfer.overdue"]
     assert [f["object"] for f in overdue] == ["GAD/2026/114/ias-0042"]
     assert overdue[0]["severity"] == "high"
-    assert pair.a("audit", "--fail-on", "high", env=later).code == 1
+    assert pair.a("audit", "--fail-on", "high", env=later).code == 3
 
 
 def test_a_rotation_report_before_the_receipt_is_refused(pair: Pair, tmp_path: Path) -> None:
@@ -94,7 +94,8 @@ def test_bad_order_rows_import_nothing(pair: Pair, tmp_path: Path) -> None:
     errors = result.stderr.strip().splitlines()
     assert errors[:-1] == [
         "order.csv:2: officer: no officer 'ias-9999' in the registry",
-        "order.csv:3: order_date: order date 'yesterday' is not a date like 2026-01-31",
+        "order.csv:3: order_date: order date 'yesterday' is not a date: write 2026-01-31 or "
+        "31/01/2026",
         "order.csv:3: from_post: a line needs a from_post or a to_post",
     ]
     assert pair.a.dump() == before

@@ -16,6 +16,7 @@ from typing import Any
 
 from vault.audit.model import Check, Finding, Rule, Severity
 from vault.audit.snapshot import Snapshot
+from vault.crypto import passwords
 from vault.model import (
     AccountKind,
     Level,
@@ -156,6 +157,36 @@ def personal_contact(snap: Snapshot, r: Rule) -> Iterator[Finding]:
                     "account",
                     snap.ref(a),
                     f"{snap.ref(a)}: {name.replace('_', ' ')} {value} is not official",
+                    snap.where_post(a.post_id),
+                )
+
+
+@rule(
+    "contact.officer-own",
+    Severity.HIGH,
+    "An official account logs in or recovers with an officer's own email or phone, which leave "
+    "with the officer on transfer",
+    "move it to the post's official email and mobile on the platform, then handover account "
+    "edit ACCOUNT --login-email POST-EMAIL --login-phone POST-MOBILE",
+)
+def officer_own_contact(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+    posts_own = {v.lower() for p in snap.posts.values() for v in (p.email, p.phone) if v}
+    own = {
+        v.lower(): o.service_id
+        for o in snap.officers.values()
+        for v in (o.email, o.phone)
+        if v and v.lower() not in posts_own
+    }
+    for a in _official(snap):
+        for name in (*CONTACT_FIELDS, "twofa_phone"):
+            value = getattr(a, name)
+            officer = own.get(value.lower()) if value else None
+            if officer:
+                yield r.finding(
+                    "account",
+                    snap.ref(a),
+                    f"{snap.ref(a)}: {name.replace('_', ' ')} {value} is {officer}'s own, not "
+                    "the post's",
                     snap.where_post(a.post_id),
                 )
 
@@ -382,6 +413,80 @@ def reused(snap: Snapshot, r: Rule) -> Iterator[Finding]:
                 f"{snap.ref(a)} shares its password with {others}",
                 snap.where_post(a.post_id),
             )
+
+
+@rule(
+    "password.weak",
+    Severity.HIGH,
+    "A password an attacker would guess: short, of one kind of character, a run like 1234, or a "
+    "name anyone would try (the handle, the post, the district, 'password')",
+    "make a strong one: handover account rotate ACCOUNT --generate (then set it on the platform)",
+    needs_secrets=True,
+)
+def weak(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+    if snap.passwords is None:
+        return
+    accounts = {a.id: a for a in snap.accounts}
+    for account_id, password in snap.passwords.items():
+        a = accounts[account_id]
+        post = snap.posts.get(a.post_id) if a.post_id else None
+        names = [a.handle] + ([post.slug, post.district or ""] if post is not None else [])
+        why = passwords.weakness(password, names)
+        if why:
+            yield r.finding(
+                "account",
+                snap.ref(a),
+                f"{snap.ref(a)}: the password is weak ({why})",
+                snap.where_post(a.post_id),
+            )
+
+
+@rule(
+    "role.stale",
+    Severity.HIGH,
+    "A page role held in person by an officer who does not hold the page's post (left it, or "
+    "never did)",
+    "remove the role on the platform, then handover account role end ACCOUNT --officer ID "
+    "--role ROLE",
+)
+def stale_role(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+    accounts = {a.id: a for a in snap.accounts}
+    for role in snap.roles:
+        a = accounts.get(role.account_id)
+        if a is None or role.officer_id is None or a.post_id is None:
+            continue
+        holder = snap.holders.get(a.post_id)
+        if holder is not None and holder.id == role.officer_id:
+            continue
+        officer = snap.officers.get(role.officer_id)
+        who = officer.service_id if officer is not None else "a retired officer"
+        yield r.finding(
+            "account",
+            snap.ref(a),
+            f"{snap.ref(a)}: {who} is still {role.role}, and does not hold "
+            f"{snap.posts[a.post_id].slug if a.post_id in snap.posts else 'the post'}",
+            snap.where_post(a.post_id),
+        )
+
+
+@rule(
+    "group.admin-phone",
+    Severity.HIGH,
+    "A group's admin number that is no longer any post's official number",
+    "make the post's official number admin in the group and remove the old one, then "
+    "handover group admins SLUG --add-phone NEW --remove-phone OLD",
+)
+def stale_admin_phone(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+    post_phones = {p.phone for p in snap.posts.values() if p.phone}
+    for g in snap.groups:
+        for phone in snap.admin_phones.get(g.id, []):
+            if phone not in post_phones:
+                yield r.finding(
+                    "group",
+                    g.slug,
+                    f"group {g.slug}: admin number {phone} is not any post's official number",
+                    _group_where(g),
+                )
 
 
 @rule(

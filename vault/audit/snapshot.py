@@ -62,6 +62,9 @@ class Snapshot:
     escrow: list[str] = field(default_factory=list)
     replacements: list[Any] = field(default_factory=list)
     official_accounts: list[Any] = field(default_factory=list)
+    # Open page roles (account_id, officer_id, post_id, role), and each group's admin numbers.
+    roles: list[Any] = field(default_factory=list)
+    admin_phones: dict[uuid.UUID, list[str]] = field(default_factory=dict)
 
     def where_post(self, post_id: uuid.UUID | None) -> tuple[str | None, str | None, str | None]:
         """(level, district, post) of a post, for filtering and the roll-up."""
@@ -90,13 +93,18 @@ def _raw(*columns: Any) -> sa.Select[Any]:
 
 def load(conn: sa.Connection, registry: Registry, *, with_secrets: bool) -> Snapshot:
     now = registry.clock()
-    posts = {r.id: r for r in conn.execute(_raw(*schema.posts.c)).all()}
-    officers = {r.id: r for r in conn.execute(_raw(*schema.officers.c)).all()}
+    # Archived records (an abolished post, a retired officer, a closed page, a dissolved group)
+    # leave the audit: it is about what is in use.
+    p, o_ = schema.posts, schema.officers
+    posts = {r.id: r for r in conn.execute(_raw(*p.c).where(p.c.abolished_at.is_(None))).all()}
+    officers = {r.id: r for r in conn.execute(_raw(*o_.c).where(o_.c.retired_at.is_(None))).all()}
     tenures: dict[uuid.UUID, list[Any]] = defaultdict(list)
     holders: dict[uuid.UUID, Any] = {}
     held_by: dict[uuid.UUID, list[Any]] = defaultdict(list)
     t = schema.tenures
     for row in conn.execute(_raw(*t.c).order_by(t.c.start_date, t.c.created_at)).all():
+        if row.post_id not in posts or row.officer_id not in officers:
+            continue
         tenures[row.post_id].append(row)
         if row.end_date is None:
             holders[row.post_id] = officers[row.officer_id]
@@ -109,21 +117,27 @@ def load(conn: sa.Connection, registry: Registry, *, with_secrets: bool) -> Snap
             *(a.c[c] for c in ACCOUNT_COLUMNS),
             a.c.password_sealed.is_not(None).label("has_password"),
             a.c.totp_sealed.is_not(None).label("has_totp"),
-        )
+        ).where(a.c.archived_at.is_(None))
     ).all()
     overrides: dict[uuid.UUID, dict[tuple[str, str], str]] = defaultdict(dict)
     o = schema.contact_overrides
     for row in conn.execute(_raw(o.c.account_id, o.c.field, o.c.value, o.c.reason)).all():
         overrides[row.account_id][(row.field, row.value)] = row.reason
-    groups = conn.execute(_raw(*schema.groups.c)).all()
+    g = schema.groups
+    groups = conn.execute(_raw(*g.c).where(g.c.archived_at.is_(None))).all()
     admins: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
     for row in conn.execute(_raw(*schema.group_admins.c)).all():
-        admins[row.group_id].append(row.post_id)
+        if row.post_id in posts:
+            admins[row.group_id].append(row.post_id)
     custody: dict[uuid.UUID, list[Any]] = defaultdict(list)
     for row in conn.execute(_raw(*schema.custody.c)).all():
-        custody[row.post_id].append(row)
+        if row.post_id in posts:
+            custody[row.post_id].append(row)
     log = verify_chain(conn, checkpoints.gather(conn, []))
-    passwords = _passwords(conn, registry) if with_secrets else None
+    live = {row.id for row in accounts}
+    passwords = (
+        {k: v for k, v in _passwords(conn, registry).items() if k in live} if with_secrets else None
+    )
     lines = list(transfers.status(conn, now.astimezone().date()))
     snap = Snapshot(
         now,
@@ -146,6 +160,14 @@ def load(conn: sa.Connection, registry: Registry, *, with_secrets: bool) -> Snap
         lines,
     )
     snap.official_accounts = [a for a in accounts if a.kind == "official"]
+    r = schema.page_roles
+    snap.roles = [
+        row
+        for row in conn.execute(_raw(*r.c).where(r.c.until.is_(None))).all()
+        if row.account_id in live
+    ]
+    for row in conn.execute(_raw(*schema.group_admin_phones.c)).all():
+        snap.admin_phones.setdefault(row.group_id, []).append(row.phone)
     snap.escrow = escrow.recipients(conn)
     e = schema.events
     query = raw_select().where(

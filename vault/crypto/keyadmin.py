@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 SEALED_COLUMNS: dict[str, tuple[str, ...]] = {
     "accounts": ("password_sealed", "totp_sealed", "recovery_codes_sealed", "notes_sealed"),
     "identities": ("age_secret_sealed", "signing_secret_sealed"),
+    "groups": ("invite_sealed",),
 }
 
 

@@ -1,15 +1,25 @@
-"""New passwords worth rotating to: long and random, from the operating system's generator
-(:mod:`secrets`), in characters every platform accepts and a person can copy from a screen
-without confusing ``l``, ``1``, ``I``, ``O`` and ``0``.
+"""New passwords worth rotating to, and a check of those people choose.
 
-The default of 20 characters from 57 gives about 116 bits; every password holds a lower-case and
-an upper-case letter, a digit and a symbol, since many platforms insist on each.
+Generated passwords are long and random, from the operating system's generator
+(:mod:`secrets`), in characters every platform accepts and a person can copy from a screen
+without confusing ``l``, ``1``, ``I``, ``O`` and ``0``. The default of 20 characters from 57 gives
+about 116 bits; every password holds a lower-case and an upper-case letter, a digit and a
+symbol, since many platforms insist on each, and none is one the policy below would call weak
+(a random run like ``KJJ7`` is drawn again, about one password in a thousand).
+
+A chosen password is weak (:func:`weakness`) by a documented policy, cheap enough for an audit
+of 100,000 accounts: fewer than 12 characters; fewer than 16 with fewer than three kinds of
+character; a run of four repeated or consecutive characters (``aaaa``, ``1234``, ``dcba``); or a
+name an attacker tries first: the account's handle, the post, its district, or words every
+office uses (``password``, ``admin``, ``gujarat``...), in any case, with digits for letters.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 import string
+from collections.abc import Iterable
 
 from vault.errors import InvalidInputError
 
@@ -30,5 +40,45 @@ def generate(length: int = DEFAULT_LENGTH) -> str:
         )
     while True:
         candidate = "".join(secrets.choice(ALPHABET) for _ in range(length))
-        if all(any(c in group for c in candidate) for group in (LOWER, UPPER, DIGITS, SYMBOLS)):
+        kinds = all(any(c in group for c in candidate) for group in (LOWER, UPPER, DIGITS, SYMBOLS))
+        if kinds and weakness(candidate) is None:
             return candidate
+
+
+MIN_CHOSEN = 12
+# Words an attacker tries with any Indian government office's account (besides its own names).
+COMMON_WORDS = (
+    "password", "passw0rd", "admin", "welcome", "qwerty", "letmein", "india", "bharat",
+    "gujarat", "sarkar", "collector", "office", "official", "govt", "secret", "login",
+)  # fmt: skip
+_LEET = str.maketrans("013457@$", "oleastas")
+
+
+def _runs(text: str) -> bool:
+    """Four repeated or consecutive characters in a row: aaaa, 1234, abcd, 4321."""
+    for i in range(len(text) - 3):
+        steps = {ord(text[i + k + 1]) - ord(text[i + k]) for k in range(3)}
+        if len(steps) == 1 and steps.pop() in (-1, 0, 1):
+            return True
+    return False
+
+
+def weakness(password: str, names: Iterable[str] = ()) -> str | None:
+    """Why ``password`` is weak by the policy above, or ``None``; ``names`` are the ones an
+    attacker would try for this account (its handle, its post, its district)."""
+    if len(password) < MIN_CHOSEN:
+        return f"shorter than {MIN_CHOSEN} characters"
+    kinds = sum(
+        any(c in group for c in password)
+        for group in (string.ascii_lowercase, string.ascii_uppercase, string.digits)
+    ) + any(not c.isalnum() for c in password)
+    if len(password) < 16 and kinds < 3:
+        return "fewer than 16 characters, of fewer than three kinds"
+    if _runs(password.lower()):
+        return "a run of repeated or consecutive characters"
+    plain = password.lower().translate(_LEET)
+    for word in (*COMMON_WORDS, *names):
+        for part in re.findall(r"[a-z]{4,}", word.lower().translate(_LEET)):
+            if part in plain:
+                return f"it holds a name anyone would try ({part})"
+    return None

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from vault.errors import ConflictError, InvalidInputError
 from vault.model import AccountRef, Level, parse_platform
-from vault.records import accounts, groups, posts
+from vault.records import accounts, groups, posts, roles
 from vault.records.credentials import secrets_of
 from vault.records.sealing import COLUMNS, sealed_secrets
 from vault.store import schema
@@ -53,6 +53,10 @@ def account_facts(conn: sa.Connection, row: Any) -> dict[str, Any]:
         "history": [{**h.to_dict()} for h in accounts.history_of(conn, row.id)],
         "overrides": [o.to_dict() for o in accounts.overrides_of(conn, row.id)],
         "changed": {f"{k}_changed_at": _iso(getattr(row, f"{k}_changed_at")) for k in SECRET_KINDS},
+        "roles": [
+            {"holder": r.holder, "role": r.role, "since": _iso(r.since), "until": _iso(r.until)}
+            for r in roles.of_account(conn, row.id, ended=True)
+        ],
     }
 
 
@@ -154,7 +158,47 @@ def apply_account_facts(tx: Tx, account_id: uuid.UUID, data: dict[str, Any]) -> 
     tx.conn.execute(a.update().where(a.c.id == account_id).values(updated_at=tx.now, **values))
     _merge_history(tx, account_id, data.get("history", []))
     _merge_overrides(tx, account_id, data.get("overrides", []))
+    if "roles" in data:
+        _mirror_roles(tx, account_id, data["roles"])
     return values
+
+
+def _mirror_roles(tx: Tx, account_id: uuid.UUID, given: list[dict[str, Any]]) -> None:
+    """Merge the sender's page roles into this registry's: a role it ended is ended here, and an
+    open role this registry has never recorded is added. Only what the sender states changes
+    anything: a role here whose holder the sender's registry does not know (another district's
+    post, say) is not in its list and stays as it is. Holders unknown here are skipped."""
+    o, p, r = schema.officers, schema.posts, schema.page_roles
+    have = {
+        (row.officer_id, row.post_id, row.role, row.since): row
+        for row in tx.conn.execute(sa.select(r).where(r.c.account_id == account_id))
+    }
+    for item in given:
+        holder = str(item["holder"])
+        if holder.startswith("post:"):
+            found = tx.conn.execute(sa.select(p.c.id).where(p.c.slug == holder[5:])).scalar()
+            key_holder = (None, found)
+        else:
+            found = tx.conn.execute(sa.select(o.c.id).where(o.c.service_id == holder)).scalar()
+            key_holder = (found, None)
+        if found is None:
+            continue
+        role, since = str(item["role"]), dt.date.fromisoformat(item["since"])
+        until = _date(item.get("until"))
+        here = have.get((*key_holder, role, since))
+        if here is not None:
+            if until is not None and here.until is None:
+                tx.conn.execute(r.update().where(r.c.id == here.id).values(until=until))
+            continue
+        held = any(row.until is None for key, row in have.items() if key[:3] == (*key_holder, role))
+        if until is not None or not held:
+            tx.conn.execute(
+                r.insert().values(
+                    id=uuid.uuid4(), account_id=account_id, officer_id=key_holder[0],
+                    post_id=key_holder[1], role=role, since=since, until=until,
+                    recorded_at=tx.now, recorded_by=tx.actor,
+                )
+            )  # fmt: skip
 
 
 def import_post(tx: Tx, bundle: dict[str, Any], *, source: str) -> dict[str, Any]:

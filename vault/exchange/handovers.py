@@ -39,6 +39,11 @@ CHECKLIST = (
     N_("update the admins of the groups the post runs"),
     N_("send the receipt back to the outgoing officer or the IT cell"),
 )
+# On the charge report, when someone holds a page role in person: the claim names each change.
+ROLES_ITEM = N_(
+    "remove the relieved officer's page roles (under Page roles above) and give yourself the "
+    "same, then record it with 'handover account role end' and 'add'"
+)
 
 
 def _deadline(tx: Tx, since: dt.datetime) -> dt.datetime:
@@ -226,8 +231,24 @@ def take_in(
         summary["groups"],
         deadline,
         before[0] if before else None,
-        CHECKLIST,
+        CHECKLIST + _role_changes(manifest["accounts"], own.service_id),
         refs,
+    )
+
+
+def _role_changes(accounts: list[dict[str, Any]], incoming: str) -> tuple[str, ...]:
+    """The page roles the packet says others hold in person on the post's pages, each a change
+    for the incoming officer to make on the platform. Read from the packet, not this registry,
+    so that a holder this registry has never heard of is named too."""
+    return tuple(
+        f"on {account['platform']}:{account['handle']}, remove {role['holder']} as "
+        f"{role['role']} and make yourself {role['role']}; then record it: "
+        "handover account role end / add"
+        for account in accounts
+        for role in account.get("roles", ())
+        if role.get("until") is None
+        and not str(role["holder"]).startswith("post:")
+        and role["holder"] != incoming
     )
 
 

@@ -42,6 +42,7 @@ from vault.records.credentials import MAX_SECRET_BYTES
 from vault.records.sealing import COLUMNS as SEALED
 from vault.records.sealing import open_value
 from vault.store import bulk, schema
+from vault.store.settings import day_first as settings_day_first
 from vault.store.settings import read
 
 if TYPE_CHECKING:
@@ -88,8 +89,10 @@ def import_accounts(
     """
     writer = AccountWriter(tx, dry, progress)
     region = read(tx.conn, "default_region")
+    day_first = settings_day_first(tx.conn)
     official = contacts.load_official(tx.conn)
     phone = optional_phone(region)
+    sms_phone = optional_phone(region, mobile=True)  # SMS codes go to a mobile
     posts = {
         r.slug: r.id for r in tx.conn.execute(sa.select(schema.posts.c.slug, schema.posts.c.id))
     }
@@ -130,7 +133,8 @@ def import_accounts(
             values[name] = value(number, name, contacts.normalise_email, raw) if raw else None
         for name in ("login_phone", "recovery_phone", "twofa_phone"):
             raw = get(name)
-            values[name] = value(number, name, phone, raw) if raw else None
+            read_phone = sms_phone if name == "twofa_phone" else phone
+            values[name] = value(number, name, read_phone, raw) if raw else None
         values["twofa_holder"] = get("twofa_holder") or None
         twofa = value(
             number,
@@ -144,7 +148,12 @@ def import_accounts(
         values["verification"] = status.value if status else None
         raw = get("verification_date")
         values["verification_date"] = (
-            value(number, "verification_date", lambda v: parse_date(v, "verification_date"), raw)
+            value(
+                number,
+                "verification_date",
+                lambda v: parse_date(v, "verification_date", day_first=day_first),
+                raw,
+            )
             if raw
             else None
         )
@@ -198,7 +207,9 @@ def import_accounts(
                 [c for c in secrets["recovery_codes"].replace(";", " ").split() if c]
             )
         if key is not None and not reader.errors:
-            writer.add(values, secrets, key, handle, reason, official, previous)
+            writer.add(
+                values, secrets, key, handle, reason, official, previous, get("evidence") or None
+            )
         if progress and rows % 5000 == 0:
             progress(5000)
     for platform_name, handle_name in extra:
@@ -294,7 +305,10 @@ class AccountWriter:
         reason: str | None,
         official: contacts.OfficialContacts,
         previous: Any,
+        evidence: str | None = None,
     ) -> None:
+        """Write one account (in a batch); its verification history keeps the row's evidence,
+        or says it was imported."""
         tx = self.tx
         account_id = previous.id if previous is not None else uuid.uuid4()
         sealed = self._seal(previous, account_id, values["post_id"], secrets)
@@ -342,7 +356,7 @@ class AccountWriter:
                     None,
                     values["verification"],
                     values["verification_date"] or self.today,
-                    "imported",
+                    evidence or "imported",
                     tx.now,
                     tx.actor,
                 )
@@ -359,7 +373,7 @@ class AccountWriter:
                         previous.verification,
                         values["verification"],
                         values["verification_date"] or self.today,
-                        "imported",
+                        evidence or "imported",
                         tx.now,
                         tx.actor,
                     )

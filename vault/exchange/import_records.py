@@ -23,6 +23,7 @@ from vault.exchange.rows import (
 from vault.model import Level, parse_date, parse_level, parse_platform
 from vault.records import contacts, custody
 from vault.store import schema
+from vault.store.settings import day_first as settings_day_first
 from vault.store.settings import read
 
 if TYPE_CHECKING:
@@ -53,7 +54,9 @@ def import_posts(
             "district": row.get("district") or None,
             "department": row.get("department") or None,
             "email": email,
-            "phone": reader.value(number, "phone", optional_phone(region), row.get("phone", "")),
+            "phone": reader.value(
+                number, "phone", optional_phone(region, mobile=True), row.get("phone", "")
+            ),
         }
         if level is Level.DISTRICT and not values["district"]:
             reader.error(number, "district", "a district-level post needs a district")
@@ -86,6 +89,7 @@ def import_officers(
     tx: Tx, reader: RowReader, text: str, _secrets: str | None, dry: bool, progress: Progress | None
 ) -> tuple[int, int, int, int, int]:
     region = read(tx.conn, "default_region")
+    day_first = settings_day_first(tx.conn)
     official = contacts.load_official(tx.conn)
     t = schema.officers
     existing = {r.service_id: r for r in tx.conn.execute(sa.select(t))}
@@ -112,7 +116,7 @@ def import_officers(
             start = reader.value(
                 number,
                 "from",
-                lambda v: parse_date(v, "from"),
+                lambda v: parse_date(v, "from", day_first=day_first),
                 row.get("from") or tx.now.astimezone().date().isoformat(),
             )
             if post is None:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from vault.exchange.rows import Progress, RowReader, changed_fields, reject_if_errors, write_rows
 from vault.model import parse_date
-from vault.store import schema
+from vault.store import schema, settings
 
 if TYPE_CHECKING:
     from vault.store.storage import Tx
@@ -20,6 +20,7 @@ def import_transfers(
 ) -> tuple[int, int, int, int, int]:
     """Order lines, matched on order number and officer."""
     t = schema.transfer_orders
+    day_first = settings.day_first(tx.conn)
     officers = {
         r.service_id: r.id
         for r in tx.conn.execute(sa.select(schema.officers.c.service_id, schema.officers.c.id))
@@ -44,12 +45,15 @@ def import_transfers(
             if name and values[f"{column}_id"] is None:
                 reader.error(number, column, f"no post {row[column]!r} in the registry")
         values["order_date"] = reader.value(
-            number, "order_date", lambda v: parse_date(v, "order date"), row["order_date"]
+            number,
+            "order_date",
+            lambda v: parse_date(v, "order date", day_first=day_first),
+            row["order_date"],
         )
         values["effective_date"] = reader.value(
             number,
             "effective_date",
-            lambda v: parse_date(v, "effective date"),
+            lambda v: parse_date(v, "effective date", day_first=day_first),
             row["effective_date"],
         )
         if not values["from_post_id"] and not values["to_post_id"]:

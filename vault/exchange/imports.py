@@ -26,8 +26,9 @@ from vault.exchange.rows import (
     RowError,
     RowReader,
     Summary,
-    read_text_file,
+    read_table_file,
     template,
+    template_sheets,
 )
 
 if TYPE_CHECKING:
@@ -40,7 +41,10 @@ IMPORTERS = {
     "groups": import_groups,
     "transfers": import_transfers,
 }
-__all__ = ["MAX_ERRORS_SHOWN", "ImportRejected", "RowError", "Summary", "run", "template"]
+__all__ = [
+    "MAX_ERRORS_SHOWN", "ImportRejected", "RowError", "Summary", "run", "template",
+    "template_sheets",
+]  # fmt: skip
 
 
 def run(
@@ -55,13 +59,13 @@ def run(
     """Validate ``path`` completely, then (unless ``dry_run``) import it in one transaction."""
     if kind not in COLUMNS:
         raise InvalidInputError(f"unknown kind {kind!r}: choose {', '.join(COLUMNS)}")
-    text, digest = read_text_file(path)
-    extra = read_text_file(secrets_path)[0] if secrets_path is not None else None
+    text, digest, name = read_table_file(path)
+    extra = read_table_file(secrets_path)[0] if secrets_path is not None else None
     if extra is not None and kind != "accounts":
         raise InvalidInputError("--secrets goes with 'import accounts'")
     importer = IMPORTERS[kind]
     with registry.write() as tx:
-        counts = importer(tx, RowReader(path.name, kind), text, extra, dry_run, progress)
+        counts = importer(tx, RowReader(name, kind), text, extra, dry_run, progress)
         summary = Summary(kind, path.name, *counts, dry_run)
         if dry_run:
             return summary  # the importers wrote nothing

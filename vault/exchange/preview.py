@@ -2,7 +2,8 @@
 
 The outgoing officer sees it in ``handover give`` and the charge report prints it: every official
 account (platform, handle, verification, where its second factor is held, which secrets are
-sealed here), the groups the post administers, and every warning the audit has about the post
+sealed here, who holds which page role), the groups the post administers, and every warning the
+audit has about the post
 (a password not in the registry, an authenticator seed missing, a personal recovery address, no
 escrow for the department...), each with its remedy. Never a secret.
 """
@@ -18,7 +19,7 @@ from vault import audit
 from vault.audit.model import Finding
 from vault.exchange.bundle import official_accounts
 from vault.model import Record
-from vault.records import groups, posts
+from vault.records import groups, posts, roles
 from vault.store import schema
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ class AccountLine(Record):
     password: bool
     totp: bool
     recovery_codes: bool
+    roles: tuple[str, ...] = ()  # "admin: ias-0042", "editor: post:collector-ahmedabad"
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ def account_lines(conn: sa.Connection, post_id: Any) -> tuple[AccountLine, ...]:
             row.password_sealed is not None,
             row.totp_sealed is not None,
             row.recovery_codes_sealed is not None,
+            tuple(f"{r.role}: {r.holder}" for r in roles.of_account(conn, row.id)),
         )
         for row in official_accounts(conn, post_id)
     )

@@ -8,6 +8,7 @@ raise :class:`ImportRejected` with every error at once, and only then write, in 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 from collections.abc import Callable, Iterator
@@ -86,10 +87,88 @@ class Summary(Record):
     dry_run: bool
 
 
+# One example row per kind, as a spreadsheet shows it. Its first cell starts with '#', like the
+# notes below it, so that a template imported as it is imports nothing.
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "posts": ("collector-ahmedabad", "Collector, Ahmedabad", "district", "Ahmedabad", "Revenue",
+              "collector.ahd@gujarat.gov.in", "+919978400001"),
+    "officers": ("ias-0042", "Asha Mehta", "super time scale", "asha.mehta@gujarat.gov.in",
+                 "+919978400142", "collector-ahmedabad", "01/06/2024"),
+    "accounts": ("x", "@CollectorAhd", "https://x.com/CollectorAhd", "collector-ahmedabad",
+                 "official", "", "", "collector.ahd@gujarat.gov.in", "+919978400001", "", "",
+                 "totp", "", "", "verified", "15/03/2025", "badge since the letter of 15/03/2025",
+                 "", "", "", "", ""),
+    "groups": ("ahd-district", "Ahmedabad district officers", "district", "Ahmedabad", "",
+               "whatsapp", "collector-ahmedabad;dio-ahmedabad"),
+    "transfers": ("GAD/2026/114", "20/11/2026", "ias-0042", "collector-ahmedabad", "",
+                  "15/12/2026"),
+}  # fmt: skip
+DATES = "a date: 31/01/2026 (day first) or 2026-01-31"
+PHONE = "+919978400001, or 99784 00001 (a mobile for a post)"
+
+
+def allowed_values(kind: str) -> list[tuple[str, str]]:
+    """What each column of ``kind`` accepts, for the notes of a template."""
+    from vault.model import AccountKind, Level, Platform, Status, TwoFactor
+
+    def each(enum: Any) -> str:
+        return ", ".join(e.value for e in enum)
+
+    notes = {
+        "level": each(Level),
+        "platform": each(Platform),
+        "kind": each(AccountKind),
+        "twofa": each(TwoFactor),
+        "verification": each(Status),
+        "from": DATES,
+        "verification_date": DATES,
+        "order_date": DATES,
+        "effective_date": DATES,
+        "phone": PHONE,
+        "login_phone": PHONE,
+        "recovery_phone": PHONE,
+        "twofa_phone": PHONE + "; SMS codes go there: a mobile",
+        "email": "an address on an official domain (handover config domains list)",
+        "disclaimer": "yes or no (personal accounts)",
+        "allow_personal": "why a non-official contact is accepted, if one is",
+        "admins": "post slugs, separated by ;",
+        "evidence": "what shows the verification (a letter, the badge, a URL)",
+        "password": "exactly as typed (spaces count); better in a separate --secrets file",
+        "totp": "the base32 seed or the otpauth:// link",
+        "recovery_codes": "separated by ;",
+    }
+    required = REQUIRED[kind]
+    return [
+        (column, ("required; " if column in required else "") + notes.get(column, "text"))
+        for column in COLUMNS[kind]
+    ]
+
+
+def template_sheets(kind: str) -> list[tuple[str, list[str], list[list[str]]]]:
+    """A template as a workbook: the kind's sheet (header and example row), and a sheet of what
+    every column accepts."""
+    template(kind)  # the same check of the kind
+    example = list(EXAMPLES[kind])
+    return [
+        (kind, list(COLUMNS[kind]), [["#" + example[0], *example[1:]]]),
+        ("allowed values", ["column", "accepts"], [list(n) for n in allowed_values(kind)]),
+    ]
+
+
 def template(kind: str) -> str:
+    """A CSV template: the header, an example row and notes on every column, both skipped
+    by the import (their first cell starts with '#')."""
     if kind not in COLUMNS:
         raise InvalidInputError(f"unknown kind {kind!r}: choose {', '.join(COLUMNS)}")
-    return ",".join(COLUMNS[kind]) + "\n"
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS[kind])
+    example = list(EXAMPLES[kind])
+    writer.writerow(["#" + example[0], *example[1:]])
+    writer.writerow(["# rows whose first cell starts with # are not imported; the columns:"])
+    for column, note in allowed_values(kind):
+        writer.writerow([f"# {column}: {note}"])
+    return out.getvalue()
 
 
 @dataclass
@@ -139,15 +218,17 @@ class RowReader:
             except csv.Error as exc:
                 self.error(number, "", _csv_reason(exc))
                 return
-            if not any(v.strip() for v in values):
-                continue
+            if not any(v.strip() for v in values) or values[0].lstrip().startswith("#"):
+                continue  # a blank row, or the template's example and notes
             if len(values) != len(header):
                 self.error(number, "", f"has {len(values)} fields, the header has {len(header)}")
                 continue
             row = {}
-            for column, value in zip(header, values, strict=True):
-                if "\x00" in value:
+            for column, cell in zip(header, values, strict=True):
+                if "\x00" in cell:
                     self.error(number, column, "holds a NUL character")
+                # A cell an export made inert for spreadsheets ('=...) reads as it was.
+                value = cell[1:] if cell[:1] == "'" and cell[1:].startswith(FORMULA_START) else cell
                 row[column] = value if column in EXACT_COLUMNS else value.strip()
             yield number, row
 
@@ -187,6 +268,52 @@ def _csv_reason(exc: csv.Error) -> str:
     return f"cannot be read as CSV ({exc})"
 
 
+# What an export prefixes with ' so that a spreadsheet does not run it (handover.output).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+SHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+
+
+def read_table_file(path: Path) -> tuple[str, str, str]:
+    """A spreadsheet's first sheet or a CSV file, as CSV text, with the file's SHA-256 and the
+    name its errors are reported under (``accounts.xlsx:Sheet1`` for a workbook)."""
+    if path.suffix.lower() not in SHEET_SUFFIXES:
+        text, digest = read_text_file(path)
+        return text, digest, path.name
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InvalidInputError(f"cannot read {path}: {exc.strerror}") from None
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheet = book.sheet_names[0]
+        cells = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except Exception as exc:
+        raise InvalidInputError(
+            f"{path.name} cannot be read as a workbook ({type(exc).__name__})"
+        ) from None
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for row in cells:
+        writer.writerow([_cell_text(v) for v in row])
+    return out.getvalue(), hashlib.sha256(data).hexdigest(), f"{path.name}:{sheet}"
+
+
+def _cell_text(value: Any) -> str:
+    """A workbook cell as the CSV text a person would have typed: 919978400001, not
+    919978400001.0; a date as 2026-01-31."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
 def read_text_file(path: Path) -> tuple[str, str]:
     try:
         data = path.read_bytes()
@@ -215,8 +342,8 @@ def optional_email(raw: str) -> str | None:
     return contacts.normalise_email(raw) if raw else None
 
 
-def optional_phone(region: str) -> Callable[[str], str | None]:
-    return lambda raw: contacts.normalise_phone(raw, region) if raw else None
+def optional_phone(region: str, *, mobile: bool = False) -> Callable[[str], str | None]:
+    return lambda raw: contacts.normalise_phone(raw, region, mobile=mobile) if raw else None
 
 
 def reject_if_errors(reader: RowReader) -> None:

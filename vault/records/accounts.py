@@ -8,6 +8,7 @@ in :mod:`vault.records.credentials`, which seals them.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Iterator
@@ -79,14 +80,24 @@ class Filters:
     platform: str | None = None
     status: str | None = None
     kind: str | None = None
+    archived: bool = False  # include archived accounts
 
 
 def row_by_ref(conn: sa.Connection, ref: str | AccountRef) -> sa.Row[Any]:
+    """The account a reference names: by its handle, or by a handle it had before a rename."""
     parsed = ref if isinstance(ref, AccountRef) else AccountRef.parse(ref)
-    t = schema.accounts
+    t, n = schema.accounts, schema.account_names
     row = conn.execute(
         sa.select(t).where(t.c.platform == parsed.platform.value, t.c.handle_key == parsed.key)
     ).first()
+    if row is None:
+        row = conn.execute(
+            sa.select(t)
+            .join(n, n.c.account_id == t.c.id)
+            .where(n.c.platform == parsed.platform.value, n.c.handle_key == parsed.key)
+            .order_by(n.c.until.desc())
+            .limit(1)
+        ).first()
     if row is None:
         raise NotFoundError(f"no account {str(parsed)!r}; see 'handover account list'")
     return row
@@ -117,7 +128,9 @@ def _clean_contacts(tx: Tx, fields: AccountFields, values: dict[str, Any]) -> No
             values[f.value] = normalise_phone(given, region) if given.strip() else None
     if fields.twofa_phone is not None:
         values["twofa_phone"] = (
-            normalise_phone(fields.twofa_phone, region) if fields.twofa_phone.strip() else None
+            normalise_phone(fields.twofa_phone, region, mobile=True)
+            if fields.twofa_phone.strip()
+            else None
         )
         if values["twofa_phone"] and fields.twofa is None:
             values["twofa_method"] = TwoFactor.SMS.value
@@ -340,7 +353,7 @@ def record_verification(
     with registry.write() as tx:
         row = row_by_ref(tx.conn, ref)
         current = Status(row.verification)
-        verification.check(ref_of(row), current, new)
+        verification.check(ref_of(row), current, new, evidence)
         on = on_date or tx.now.astimezone().date()
         if row.verification_date and on < row.verification_date:
             raise InvalidInputError(
@@ -474,9 +487,19 @@ def show_in(conn: sa.Connection, row: Any) -> Account:
         officer_key = conn.execute(
             sa.select(schema.officers.c.service_id).where(schema.officers.c.id == row.officer_id)
         ).scalar()
-    return to_account(
+    n = schema.account_names
+    former = tuple(
+        conn.execute(
+            sa.select(n.c.handle).where(n.c.account_id == row.id).order_by(n.c.until)
+        ).scalars()
+    )
+    found = to_account(
         row, post_slug, officer_key, history_of(conn, row.id), overrides_of(conn, row.id)
     )
+    archived = None
+    if row.archived_at is not None:
+        archived = f"{row.archived_at:%Y-%m-%d}: {row.archive_reason}"
+    return dataclasses.replace(found, former_handles=former, archived=archived)
 
 
 def show(registry: Registry, ref: str) -> Account:
@@ -520,6 +543,8 @@ def _listing_query(filters: Filters) -> sa.Select[Any]:
         query = query.where(a.c.verification == parse_status(filters.status).value)
     if filters.kind:
         query = query.where(a.c.kind == parse_kind(filters.kind).value)
+    if not filters.archived:
+        query = query.where(a.c.archived_at.is_(None))
     return query
 
 

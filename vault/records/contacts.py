@@ -67,8 +67,10 @@ def normalise_email(value: str) -> str:
 
 
 @lru_cache(maxsize=65536)
-def normalise_phone(value: str, region: str = "IN") -> str:
-    """The number in E.164 (``+919978400001``); numbers without ``+`` are read in ``region``."""
+def normalise_phone(value: str, region: str = "IN", *, mobile: bool = False) -> str:
+    """The number in E.164 (``+919978400001``); numbers without ``+`` are read in ``region``.
+    With ``mobile``, a landline is refused: a post's official number receives SMS codes and
+    WhatsApp."""
     import phonenumbers
 
     try:
@@ -77,6 +79,16 @@ def normalise_phone(value: str, region: str = "IN") -> str:
         raise InvalidInputError(f"{value!r} is not a phone number") from None
     if not phonenumbers.is_valid_number(number):
         raise InvalidInputError(f"{value!r} is not a valid phone number")
+    kind = phonenumbers.number_type(number)
+    mobile_kinds = (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
+    if mobile and kind not in mobile_kinds:
+        raise InvalidInputError(
+            f"{value!r} is a landline: an official mobile must be a mobile number (SMS codes "
+            "and WhatsApp need one)"
+        )
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 

@@ -133,11 +133,14 @@ def edit(registry: Registry, service_id: str, fields: OfficerFields) -> Officer:
         return to_officer(row_by_service_id(tx.conn, service_id), held)
 
 
-def list_officers(registry: Registry) -> list[Officer]:
+def list_officers(registry: Registry, *, retired: bool = False) -> list[Officer]:
     t = schema.officers
+    query = sa.select(t).order_by(t.c.service_id)
+    if not retired:
+        query = query.where(t.c.retired_at.is_(None))
     with registry.read() as conn:
         held = _posts_held(conn)
-        rows = conn.execute(sa.select(t).order_by(t.c.service_id)).all()
+        rows = conn.execute(query).all()
     return [to_officer(r, held.get(r.id, ())) for r in rows]
 
 

@@ -108,7 +108,9 @@ def _clean(tx: Tx, fields: PostFields, current: Any | None) -> dict[str, Any]:
                 )
     if fields.phone is not None:
         region = read_setting(tx.conn, "default_region")
-        values["phone"] = normalise_phone(fields.phone, region) if fields.phone.strip() else None
+        values["phone"] = (
+            normalise_phone(fields.phone, region, mobile=True) if fields.phone.strip() else None
+        )
     level = values.get("level", current.level if current is not None else None)
     district = values.get("district", current.district if current is not None else None)
     if level == Level.DISTRICT and not district:
@@ -157,9 +159,12 @@ def list_posts(
     level: str | None = None,
     district: str | None = None,
     vacant: bool | None = None,
+    abolished: bool = False,
 ) -> list[Post]:
     t = schema.posts
     query = sa.select(t).order_by(level_order(t.c.level), t.c.district, t.c.slug)
+    if not abolished:
+        query = query.where(t.c.abolished_at.is_(None))
     if level:
         query = query.where(t.c.level == parse_level(level).value)
     if district:

@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
-from vault.model import parse_kind, parse_level, parse_platform, parse_status
+from vault.model import DEFAULT_TIMEZONE, parse_kind, parse_level, parse_platform, parse_status
 from vault.store import migrations
 from vault.store.location import resolve
 
@@ -53,6 +53,27 @@ def _timestamp(stored: str | None) -> str | None:
     return stored.replace(" ", "T", 1) + "+00:00"
 
 
+def display_timezone(registry: str | None) -> str:
+    """The registry's ``display_timezone`` setting, read the same light way."""
+    import json
+    from urllib.parse import quote
+
+    location = resolve(registry)
+    stored = None
+    if location.path is not None and location.path.exists():
+        try:
+            conn = sqlite3.connect(f"file:{quote(str(location.path))}?mode=ro", uri=True)
+            try:
+                stored = conn.execute(
+                    "SELECT value FROM settings WHERE name = 'display_timezone'"
+                ).fetchone()
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            stored = None
+    return str(json.loads(stored[0])) if stored else DEFAULT_TIMEZONE
+
+
 def listing(
     registry: str | None,
     *,
@@ -62,6 +83,7 @@ def listing(
     platform: str | None = None,
     status: str | None = None,
     kind: str | None = None,
+    archived: bool = False,
 ) -> Iterator[dict[str, Any]] | None:
     """The account listing of a SQLite registry at the current schema, else ``None``."""
     location = resolve(registry)
@@ -95,6 +117,8 @@ def listing(
     if kind:
         where.append("a.kind = ?")
         params.append(parse_kind(kind).value)
+    if not archived:
+        where.append("a.archived_at IS NULL")
     sql = SELECT + (" WHERE " + " AND ".join(where) if where else "")
     sql += " ORDER BY a.platform, a.handle_key"
     return _rows(conn, sql, params)

@@ -90,6 +90,9 @@ posts = sa.Table(
     sa.Column("email", sa.String(320), nullable=True),
     sa.Column("phone", sa.String(20), nullable=True),
     *_stamps(),
+    # A post abolished by government order: out of lists and audits, kept with its history.
+    sa.Column("abolished_at", UTCDateTime(), nullable=True),
+    sa.Column("abolish_reason", sa.String(500), nullable=True),
     sa.CheckConstraint("level in ('state', 'hod', 'district')", name="level"),
 )
 
@@ -103,6 +106,8 @@ officers = sa.Table(
     sa.Column("email", sa.String(320), nullable=True),
     sa.Column("phone", sa.String(20), nullable=True),
     *_stamps(),
+    sa.Column("retired_at", UTCDateTime(), nullable=True),
+    sa.Column("retire_reason", sa.String(500), nullable=True),
 )
 
 tenures = sa.Table(
@@ -157,6 +162,9 @@ accounts = sa.Table(
     # The officer whose rotation report escrowed the current credentials, when this registry no
     # longer holds them itself (see vault.records.sealing.credential_state).
     sa.Column("escrowed_by", sa.String(100), nullable=True),
+    # A closed page or a deleted profile: out of lists and audits, kept with its history.
+    sa.Column("archived_at", UTCDateTime(), nullable=True),
+    sa.Column("archive_reason", sa.String(500), nullable=True),
     sa.UniqueConstraint("platform", "handle_key"),
     sa.Index("ix_accounts_post_id", "post_id"),
     sa.CheckConstraint("kind in ('official', 'personal')", name="kind"),
@@ -208,6 +216,12 @@ groups = sa.Table(
     sa.Column("district", sa.String(100), nullable=True),
     sa.Column("department", sa.String(300), nullable=True),
     *_stamps(),
+    sa.Column("archived_at", UTCDateTime(), nullable=True),
+    sa.Column("archive_reason", sa.String(500), nullable=True),
+    # The group's invite link, sealed (whoever has it can join), and the whatsapp: account that
+    # owns the group, when it is in the registry.
+    sa.Column("invite_sealed", sa.LargeBinary(), nullable=True),
+    sa.Column("owner_account_id", sa.Uuid(), nullable=True),
     sa.CheckConstraint("level in ('state', 'hod', 'district')", name="level"),
 )
 
@@ -221,6 +235,55 @@ group_admins = sa.Table(
         primary_key=True,
     ),
     sa.Column("post_id", sa.Uuid(), sa.ForeignKey("posts.id"), primary_key=True),
+)
+
+group_admin_phones = sa.Table(
+    "group_admin_phones",
+    metadata,
+    sa.Column(
+        "group_id",
+        sa.Uuid(),
+        sa.ForeignKey("groups.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("phone", sa.String(20), primary_key=True),
+    sa.Column("added_at", UTCDateTime(), nullable=False),
+)
+
+# The handles an account had before a rename: they still find it.
+account_names = sa.Table(
+    "account_names",
+    metadata,
+    _id(),
+    sa.Column(
+        "account_id", sa.Uuid(), sa.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("platform", sa.String(20), nullable=False),
+    sa.Column("handle", sa.String(200), nullable=False),
+    sa.Column("handle_key", sa.String(200), nullable=False),
+    sa.Column("until", UTCDateTime(), nullable=False),
+    sa.Column("recorded_by", sa.String(200), nullable=False),
+    sa.Index("ix_account_names_platform", "platform", "handle_key"),
+)
+
+# Who holds which role on a page or channel (admin, editor, manager...): an officer in person,
+# or a post. A role ends (``until``) rather than being deleted.
+page_roles = sa.Table(
+    "page_roles",
+    metadata,
+    _id(),
+    sa.Column(
+        "account_id", sa.Uuid(), sa.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("officer_id", sa.Uuid(), sa.ForeignKey("officers.id"), nullable=True),
+    sa.Column("post_id", sa.Uuid(), sa.ForeignKey("posts.id"), nullable=True),
+    sa.Column("role", sa.String(40), nullable=False),
+    sa.Column("since", sa.Date(), nullable=False),
+    sa.Column("until", sa.Date(), nullable=True),
+    sa.Column("recorded_at", UTCDateTime(), nullable=False),
+    sa.Column("recorded_by", sa.String(200), nullable=False),
+    sa.Index("ix_page_roles_account_id", "account_id"),
+    sa.CheckConstraint("(officer_id IS NULL) <> (post_id IS NULL)", name="holder"),
 )
 
 data_keys = sa.Table(

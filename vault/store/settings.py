@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from vault.errors import InvalidInputError
-from vault.model import slug
+from vault.model import DEFAULT_TIMEZONE, slug
 from vault.store import schema
 
 
@@ -56,6 +56,24 @@ def _language(value: str) -> str:
     return code
 
 
+def _date_order(value: str) -> str:
+    order = value.strip().lower()
+    if order not in ("day-first", "month-first"):
+        raise InvalidInputError(f"{value!r}: the date order is day-first or month-first")
+    return order
+
+
+def _timezone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = value.strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInputError(f"{value!r} is not a time zone like Asia/Kolkata") from None
+    return name
+
+
 def _text(value: str) -> str:
     text = " ".join(value.split())
     if not text or len(text) > 200:
@@ -91,6 +109,12 @@ SETTINGS: dict[str, Setting] = {
     "packet_expiry_days": Setting(
         14, _packet_days, "default lifetime of a handover packet (at most 90 days)"
     ),
+    "date_order": Setting(
+        "day-first", _date_order, "how 03/04/2026 is read: day-first (3 April) or month-first"
+    ),
+    "display_timezone": Setting(
+        DEFAULT_TIMEZONE, _timezone, "time zone of the times shown in tables (JSON stays UTC)"
+    ),
     "language": Setting("en", _language, "language of the guided flows and reports: en, gu or hi"),
     "department": Setting(None, _text, "the department's name, printed at the head of reports"),
     "operator": Setting(
@@ -119,6 +143,11 @@ def read(conn: sa.Connection, name: str) -> Any:
     if name in SETTINGS:
         return SETTINGS[name].default
     return None
+
+
+def day_first(conn: sa.Connection) -> bool:
+    """Whether dates written with slashes put the day first (the ``date_order`` setting)."""
+    return bool(read(conn, "date_order") != "month-first")
 
 
 def write(conn: sa.Connection, name: str, value: Any) -> None:
