@@ -46,6 +46,7 @@ lint: venv
 	$(BIN)/ruff check vault handover tests bench
 	$(BIN)/ruff format --check vault handover tests bench
 	$(BIN)/mypy
+	$(BIN)/mypy bench
 
 format: venv
 	$(BIN)/ruff format vault handover tests bench

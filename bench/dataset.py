@@ -187,3 +187,33 @@ def write(folder: Path, accounts: int, *, secrets: bool = True) -> Dataset:
                 ]
             )
     return Dataset(paths.posts, paths.officers, paths.accounts, paths.groups, len(posts), count)
+
+
+def write_post(folder: Path, accounts: int) -> Dataset:
+    """One district post held by one officer, with ``accounts`` accounts, each with a password
+    and a TOTP seed: what ``packet create`` and ``packet claim`` carry."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = Dataset(
+        folder / "posts.csv", folder / "officers.csv", folder / "accounts.csv",
+        folder / "groups.csv", 1, accounts,
+    )  # fmt: skip
+    paths.posts.write_text(
+        "slug,title,level,district,email,phone\n"
+        f"collector-bench,Collector,district,Ahmedabad,collector-bench@{DOMAIN},+919900099999\n"
+    )
+    paths.officers.write_text(
+        "service_id,name,grade,post,from\n"
+        "ias-0042,Asha Mehta,super time scale,collector-bench,2025-06-01\n"
+    )
+    with paths.accounts.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["platform", "handle", "post", "login_email", "password", "totp"])
+        for i in range(accounts):
+            platform = PLATFORMS[i % len(PLATFORMS)]
+            handle = f"+91{90_000_000_00 + i}" if platform == "whatsapp" else f"@bench_{i}"
+            w.writerow(
+                [platform, handle, "collector-bench", f"collector-bench@{DOMAIN}",
+                 _password(i), _seed(i)]
+            )  # fmt: skip
+    paths.groups.write_text("slug,name,level,district,department,platform,admins\n")
+    return paths

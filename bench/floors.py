@@ -21,6 +21,7 @@ command's modules are); only ``sys`` and ``os`` are imported before a floor pick
     create REGISTRY POST TO OUT PASSFILE packet create: open the post's secrets, age, sign
     claim PACKET FIXTURE REGISTRY PASSFILE  packet claim: unlock + 2,000 AES-GCM opens
     help --help                          handover --help: a tiny typer app's help
+    claim-fixture REGISTRY PASSFILE OUT  (set-up) the 2,000 values the claim floor opens
 
 ``account list`` has no floor here: its floors are the ``sqlite3`` shell itself (``run.py``).
 """
@@ -499,6 +500,7 @@ FLOORS: dict[str, Callable[..., None]] = {
     "create": create,
     "claim": claim,
     "help": typer_help,
+    "claim-fixture": write_claim_fixture,
 }
 
 
