@@ -52,8 +52,10 @@ format: venv
 	$(BIN)/ruff format vault handover tests bench
 	$(BIN)/ruff check --fix vault handover tests bench
 
-bench: venv
-	$(BIN)/python bench/run.py
+# Each command against its floor (docs/performance.md); e.g. BENCH_ARGS="--sizes 1000 --rounds 3".
+BENCH_ARGS ?=
+bench: venv deps
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) demo bench/out dist build .pytest_cache .mypy_cache .ruff_cache $(CATALOGS)
