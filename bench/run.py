@@ -466,20 +466,36 @@ class Bench:
                 )
 
     def profile(self, pairs: list[Pair]) -> list[Path]:
-        """One run of each command under cProfile: the functions by own and cumulative time."""
+        """Two more runs of each command: under cProfile (functions by own and by cumulative
+        time) and with ``-X importtime`` (the costliest imports: most misses are start-up)."""
         import pstats
+        import re
 
         folder = self.work.parent / "profiles"
         folder.mkdir(exist_ok=True)
         written = []
         for pair in pairs:
+            name = re.sub(r"[^a-z0-9]+", "-", f"{pair.operation} {pair.size or ''}").strip("-")
+            raw, text = folder / f"{name}.prof", folder / f"{name}.txt"
             proc = pair.command()
-            name = f"{pair.operation.split(' (')[0].replace(' ', '-').strip('-')}-{pair.size}"
-            raw = folder / f"{name}.prof"
-            argv = [sys.executable, "-m", "cProfile", "-o", str(raw), *proc.argv]
-            measure(Proc(argv, proc.env, proc.ok), self.work)
-            text = folder / f"{name}.txt"
+            profiled = [sys.executable, "-m", "cProfile", "-o", str(raw), *proc.argv]
+            measure(Proc(profiled, proc.env, proc.ok), self.work)
+            proc = pair.command()
+            timed = [sys.executable, "-X", "importtime", *proc.argv]
+            imports = subprocess.run(
+                timed, env=proc.env, cwd=self.work, capture_output=True, text=True, check=False
+            ).stderr.splitlines()
+            # "import time: self [us] | cumulative | imported package"
+            rows = [line.split("|") for line in imports if line.startswith("import time:")]
+            costly = sorted(
+                ((int(r[1]), r[2].rstrip()) for r in rows if r[1].strip().isdigit()),
+                reverse=True,
+            )
             with text.open("w") as f:
+                f.write(f"{pair.operation}, {size_text(pair.size)} accounts: {proc.argv}\n\n")
+                f.write("Costliest imports (cumulative µs, module):\n")
+                f.writelines(f"{us:>10}  {module}\n" for us, module in costly[:25])
+                f.write("\n")
                 stats = pstats.Stats(str(raw), stream=f)
                 stats.sort_stats("tottime").print_stats(25)
                 stats.sort_stats("cumulative").print_stats(40)

@@ -18,7 +18,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench import run  # noqa: E402 - after the path above
 
-pytestmark = pytest.mark.sqlite_only  # the harness makes its own SQLite registries
+# The harness makes its own SQLite registries; about 12 s of CPU, more on a busy machine.
+pytestmark = [pytest.mark.sqlite_only, pytest.mark.slow]
 
 OPERATIONS = (
     "handover --help",
