@@ -55,7 +55,7 @@ HEAVY = 100_000  # from this size, import, audit and rotation run fewer rounds, 
 SETUP_VERSION = "2"  # bump when the cached registries are built differently
 
 # ``account list --json``: the columns, joins, filter and order of the product's listing
-# (vault/store/fastlist.py), with the ``ref`` it adds; the table form: its columns
+# (``account list --json``), with the ``ref`` it adds; the table form: its columns
 # (handover/cli/accounts.py, LIST_COLUMNS).
 LIST_FROM = (
     " FROM accounts a LEFT OUTER JOIN posts p ON p.id = a.post_id"
