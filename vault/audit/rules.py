@@ -25,8 +25,8 @@ from vault.model import (
     is_super_time_scale,
     suspicious_text,
 )
+from vault.records.accounts import credential_state
 from vault.records.escrowed import ESCROW_OPENED
-from vault.records.sealing import credential_state
 
 # Plain strings: compared once per account per rule, enum attribute lookups add up.
 Status_UNVERIFIED, Status_APPLIED, Status_VERIFIED, Status_REJECTED, Status_LAPSED = (
@@ -406,13 +406,24 @@ def reused(snap: Snapshot, r: Rule) -> Iterator[Finding]:
             continue
         refs = sorted(snap.ref(a) for a in group)
         for a in group:
-            others = ", ".join(x for x in refs if x != snap.ref(a))
+            ref = snap.ref(a)
             yield r.finding(
                 "account",
-                snap.ref(a),
-                f"{snap.ref(a)} shares its password with {others}",
+                ref,
+                f"{ref} shares its password with {_some_of([x for x in refs if x != ref])}",
                 snap.where_post(a.post_id),
             )
+
+
+# How many accounts of a reuse group a finding names: each member has a finding of its own, so
+# naming every other member in each would make the report grow with the square of the group.
+NAMED = 5
+
+
+def _some_of(refs: list[str]) -> str:
+    if len(refs) <= NAMED:
+        return ", ".join(refs)
+    return f"{', '.join(refs[:NAMED])} and {len(refs) - NAMED} more"
 
 
 @rule(
@@ -427,11 +438,10 @@ def weak(snap: Snapshot, r: Rule) -> Iterator[Finding]:
     if snap.passwords is None:
         return
     accounts = {a.id: a for a in snap.accounts}
+    post_names = {p.id: (p.slug, p.district or "") for p in snap.posts.values()}
     for account_id, password in snap.passwords.items():
         a = accounts[account_id]
-        post = snap.posts.get(a.post_id) if a.post_id else None
-        names = [a.handle] + ([post.slug, post.district or ""] if post is not None else [])
-        why = passwords.weakness(password, names)
+        why = passwords.weakness(password, (a.handle, *post_names.get(a.post_id, ())))
         if why:
             yield r.finding(
                 "account",
