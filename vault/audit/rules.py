@@ -138,7 +138,7 @@ def lapsed(snap: Snapshot, r: Rule) -> Iterator[Finding]:
 def _not_official(snap: Snapshot, a: Any) -> Iterator[tuple[str, str, str | None]]:
     for name in CONTACT_FIELDS:
         value = getattr(a, name)
-        if value and not snap.official.is_official(value):
+        if value and not snap.is_official(value):
             yield name, value, snap.overrides.get(a.id, {}).get((name, value))
 
 
@@ -721,17 +721,28 @@ def log_broken(snap: Snapshot, r: Rule) -> Iterator[Finding]:
     "account edit) or, if a card or packet brought it, ask its sender",
 )
 def confusable(snap: Snapshot, r: Rule) -> Iterator[Finding]:
-    named: list[tuple[str, str, str, tuple[str | None, str | None, str | None]]] = [
-        ("officer", o.service_id, o.name, _officer_where(snap, o.id))
-        for o in snap.officers.values()
-    ]
-    named += [("post", p.slug, p.title, snap.where_post(p.id)) for p in snap.posts.values()]
-    named += [("group", g.slug, g.name, _group_where(g)) for g in snap.groups]
-    named += [("account", snap.ref(a), a.handle, snap.where_post(a.post_id)) for a in snap.accounts]
-    for kind, obj, text, where in named:
+    named: list[tuple[str, Any, str]] = [("officer", o, o.name) for o in snap.officers.values()]
+    named += [("post", p, p.title) for p in snap.posts.values()]
+    named += [("group", g, g.name) for g in snap.groups]
+    named += [("account", a, a.handle) for a in snap.accounts]
+    for kind, record, text in named:
         why = suspicious_text(text or "")
         if why:
+            obj, where = _identified(snap, kind, record)
             yield r.finding(kind, obj, f"{kind} {obj}: {why}", where)
+
+
+def _identified(
+    snap: Snapshot, kind: str, record: Any
+) -> tuple[str, tuple[str | None, str | None, str | None]]:
+    """A record's name and where it is, looked up only for a finding (most records have none)."""
+    if kind == "officer":
+        return record.service_id, _officer_where(snap, record.id)
+    if kind == "post":
+        return record.slug, snap.where_post(record.id)
+    if kind == "group":
+        return record.slug, _group_where(record)
+    return snap.ref(record), snap.where_post(record.post_id)
 
 
 @rule(
