@@ -233,14 +233,22 @@ def width(text: str) -> int:
     )
 
 
+def _table_cell(value: Any) -> str:
+    """A table cell for people: :func:`_cell`, with plain text (most cells) decided in C."""
+    if type(value) is str and value.isprintable():
+        return value
+    return _cell(value, people=True)
+
+
 def table(rows: Iterable[dict[str, Any]], columns: Columns, empty: str = "(none)") -> None:
     """Rows as a plain text table, in tabulate's "simple" layout: a header, a rule, one line per
     row, columns two spaces apart and at least two wider than their heading.
 
-    Written here rather than by tabulate, which spends more time deciding what each of 80,000
-    cells is than the listing spends reading them; tabulate still draws tables whose cells hold
-    several lines."""
-    body = [[_cell(row.get(key), people=True) for key, _ in columns] for row in rows]
+    Drawn here rather than by tabulate, which spends more time deciding what each of 80,000
+    cells is than the listing spends reading them: a column of ASCII text is measured and padded
+    by one format string per row; tabulate still draws tables whose cells hold several lines."""
+    keys = [key for key, _ in columns]
+    body = [[_table_cell(row.get(key)) for key in keys] for row in rows]
     if not body:
         sys.stdout.write(empty + "\n")
         return
@@ -252,20 +260,22 @@ def table(rows: Iterable[dict[str, Any]], columns: Columns, empty: str = "(none)
             tabulate(body, headers=heads, tablefmt="simple", disable_numparse=True) + "\n"
         )
         return
-    widths = [
-        max(width(head) + 2, *map(width, (line[i] for line in body)))
-        for i, head in enumerate(heads)
-    ]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(
-            cell + " " * (w - width(cell)) for cell, w in zip(cells, widths, strict=True)
-        ).rstrip()
-
+    widths, wide = [], []
+    for i, (head, column) in enumerate(zip(heads, zip(*body, strict=True), strict=True)):
+        plain = "".join(column).isascii()
+        widths.append(max(width(head) + 2, *map(len if plain else width, column)))
+        if not plain:
+            wide.append(i)
+    for i in wide:  # pad by display width, then let the format string take the cell as it is
+        for cells in (heads, *body):
+            cells[i] += " " * (widths[i] - width(cells[i]))
+    layout = "  ".join("{}" if i in wide else f"{{:<{w}}}" for i, w in enumerate(widths))
     out = sys.stdout
-    out.write(line(heads) + "\n" + "  ".join("-" * w for w in widths) + "\n")
+    out.write(layout.format(*heads).rstrip() + "\n" + "  ".join("-" * w for w in widths) + "\n")
     for start in range(0, len(body), 1000):
-        out.write("".join(line(cells) + "\n" for cells in body[start : start + 1000]))
+        out.write(
+            "".join(layout.format(*cells).rstrip() + "\n" for cells in body[start : start + 1000])
+        )
 
 
 def fields(pairs: Iterable[tuple[str, Any]]) -> None:
