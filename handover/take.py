@@ -107,6 +107,12 @@ def record_role(registry: Registry, role: Role, holder: str) -> None:
 
 def to_change(registry: Registry, post: str) -> list[ToChange]:
     """The post's official accounts whose credentials are still to change since the handover."""
+    return official_accounts(registry, post, pending=True)
+
+
+def official_accounts(registry: Registry, post: str, *, pending: bool = False) -> list[ToChange]:
+    """The post's official accounts (only those still to change, with ``pending``): a page
+    that has recorded an account's new password still enrols its new authenticator."""
     import sqlalchemy as sa
 
     from vault.records import posts
@@ -115,11 +121,10 @@ def to_change(registry: Registry, post: str) -> list[ToChange]:
     a = schema.accounts
     with registry.read() as conn:
         row = posts.row_by_slug(conn, post)
-        rows = conn.execute(
-            sa.select(a)
-            .where(a.c.post_id == row.id, a.c.kind == "official", a.c.rotation_due_at.is_not(None))
-            .order_by(a.c.platform, a.c.handle_key)
-        ).all()
+        query = sa.select(a).where(a.c.post_id == row.id, a.c.kind == "official")
+        if pending:
+            query = query.where(a.c.rotation_due_at.is_not(None))
+        rows = conn.execute(query.order_by(a.c.platform, a.c.handle_key)).all()
     return [
         ToChange(
             f"{r.platform}:{r.handle}",

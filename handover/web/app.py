@@ -40,6 +40,7 @@ def create_app(desk: Desk, gate: security.Gate, port: int) -> Flask:
     app.jinja_env.filters["when"] = i18n.when
     app.extensions["handover.desk"] = desk
     hosts = security.allowed_hosts(port)
+    cookie = security.cookie_name(port)
 
     @app.before_request
     def guard() -> Any:
@@ -47,7 +48,7 @@ def create_app(desk: Desk, gate: security.Gate, port: int) -> Flask:
             return refused(400, "this server answers only to 127.0.0.1, [::1] and localhost")
         if request.endpoint == "start":
             return None
-        if not gate.admits(request.cookies.get(security.COOKIE)):
+        if not gate.admits(request.cookies.get(cookie)):
             return refused(403, "open the address that 'handover serve' printed")
         if request.method == "POST" and (
             security.cross_site(
@@ -91,7 +92,7 @@ def create_app(desk: Desk, gate: security.Gate, port: int) -> Flask:
             return refused(403, "this address was used already: start 'handover serve' again")
         response = redirect(url_for("overview"), code=303)
         response.set_cookie(
-            security.COOKIE, session, httponly=True, samesite="Strict", path="/", secure=False
+            cookie, session, httponly=True, samesite="Strict", path="/", secure=False
         )
         return response
 

@@ -17,7 +17,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-COOKIE = "handover_session"
+
+
+def cookie_name(port: int) -> str:
+    """The session cookie's name: browsers send cookies to every port of a host, so two servers
+    on one machine (an IT cell and an officer, in a test) would otherwise overwrite each other's."""
+    return f"handover_session_{port}"
+
 # No inline script or style, no other origin; fonts, styles and the one script from this server.
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -30,7 +36,7 @@ HEADERS = {
     "Pragma": "no-cache",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
 }

@@ -78,12 +78,15 @@ def serve(
     lang: str,
 ) -> None:
     """Serve until interrupted; print the address with its one-time token first."""
+    import logging
     import signal
 
     from waitress.server import create_server
 
     from handover.web.app import create_app
 
+    # waitress reports its queue depth when one request waits for another: noise in the log.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     sockets = bind(port)
     chosen = sockets[0].getsockname()[1]
     gate = security.Gate()

@@ -146,9 +146,10 @@ def register(app: Flask, desk: Desk) -> None:  # noqa: C901 - one view per step
         from vault.crypto import passwords
 
         reg = registry_of(desk)
-        account = next((a for a in core.to_change(reg, post) if a.ref == ref), None)
+        account = next((a for a in core.official_accounts(reg, post) if a.ref == ref), None)
         if account is None:
-            return redirect(url_for("take_post", post=post), code=303)
+            abort(404)
+        wants_totp = account.twofa_method == "totp" or account.has_totp
         pending = desk.pending.setdefault(ref, {})
         step = request.form.get("step", "")
         values = form_values("password", "seed", "code")
@@ -191,21 +192,23 @@ def register(app: Flask, desk: Desk) -> None:  # noqa: C901 - one view per step
                 errors["code"] = _("That is not the code for this key; try again.")
         elif step:
             abort(400)
-        if step in ("accepted", "code") and not errors:
-            return redirect(url_for("take_account", post=post, ref=ref), code=303)
-        account = next((a for a in core.to_change(reg, post) if a.ref == ref), None)
-        if account is None:
+        if (step == "accepted" and not errors and not wants_totp) or (
+            step == "code" and not errors
+        ):
             desk.pending.pop(ref, None)
             return redirect(url_for("take_post", post=post), code=303)
+        if step == "accepted" and not errors:
+            return redirect(url_for("take_account", post=post, ref=ref), code=303)
         seed = pending.get("seed")
         return render_template(
             "take_account.html",
             post=post,
             a=account,
+            changed=all(a.ref != ref for a in core.to_change(reg, post)),
             shown=shown,
             has_password=bool(pending.get("password")),
             qr=_qr(core.totp_uri(seed, ref)) if seed else None,
-            wants_totp=account.twofa_method == "totp" or account.has_totp,
+            wants_totp=wants_totp,
             errors=errors,
         ), 400 if errors else 200
 
