@@ -62,7 +62,7 @@ def create_app(desk: Desk, gate: security.Gate, port: int) -> Flask:
             desk.lock()
         i18n.choose(desk.lang)
         if not desk.unlocked and request.endpoint not in OPEN_PAGES:
-            return redirect(url_for("unlock", next=request.path))
+            return redirect(url_for("unlock", next=request.path), code=303)
         if desk.unlocked and request.endpoint not in ("static", "font"):
             desk.idle.touch()
         return None

@@ -9,6 +9,7 @@ value it quotes; a message that names none stands above the form.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -39,16 +40,17 @@ class Outcome:
 
 
 def field_of(message: str, values: Mapping[str, str]) -> str:
-    """The field a message concerns: the value it quotes, else the field it names ("login
-    email"), else none."""
+    """The field a message concerns: the value it quotes (``'x'``), else the field it names
+    ("login email", "email"), else the longest value it contains; else none."""
     for name, value in values.items():
         if value.strip() and (repr(value) in message or repr(value.strip()) in message):
             return name
     lowered = message.lower()
     for name in sorted(values, key=len, reverse=True):
-        if "_" in name and name.replace("_", " ") in lowered:
+        if re.search(rf"\b{re.escape(name.replace('_', ' '))}\b", lowered):
             return name
-    return ""
+    found = [(len(v.strip()), n) for n, v in values.items() if v.strip() and v.strip() in message]
+    return max(found)[1] if found else ""
 
 
 def attempt(

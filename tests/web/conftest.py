@@ -130,6 +130,13 @@ class Browser:
                 self.urls.append(message["params"]["request"]["url"])
         self.console.extend(self.driver.get_log("browser"))
 
+    def errors(self) -> list[dict[str, Any]]:
+        """Console errors other than refusals the tests provoke on purpose (a refused request
+        is logged as a failed load): a Content-Security-Policy violation, a script error, a
+        missing file."""
+        refused = re.compile(r"status of (400|403|413) ")
+        return [e for e in self.console if e["level"] == "SEVERE" and not refused.search(e["message"])]
+
     def shot(self, name: str) -> Path:
         """A screenshot of the whole page, for the CI artifact folder and docs/web.md."""
         self.shots += 1
