@@ -181,9 +181,7 @@ def spreadsheet_safe(text: str) -> str:
     return text
 
 
-def csv_stream(
-    rows: Iterable[dict[str, Any]], columns: Columns, out: TextIO | None = None
-) -> None:
+def csv_stream(rows: Iterable[dict[str, Any]], columns: Columns, out: TextIO | None = None) -> None:
     """CSV for spreadsheets: every cell inert for a terminal and safe for a spreadsheet."""
     writer = csv.writer(out or sys.stdout, lineterminator="\n")
     writer.writerow([key for key, _ in columns])

@@ -51,6 +51,7 @@ def serve(
         raise UsageError(f"--port {port}: give a port from 0 to 65535")
     if not out_dir.is_dir():
         raise UsageError(f"--out-dir {out_dir}: no such folder")
+
     def opener(unlocker: Unlocker) -> Registry:
         """The registry the global options name, opened as every command opens it."""
         from vault.store import storage

@@ -32,7 +32,7 @@ def create_app(desk: Desk, gate: security.Gate, port: int) -> Flask:
     app.config.update(MAX_CONTENT_LENGTH=MAX_UPLOAD, TEMPLATES_AUTO_RELOAD=False)
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=lambda text: i18n._(text),
+        gettext=i18n._,
         ngettext=lambda one, many, n: i18n._(one if n == 1 else many),
         newstyle=False,
     )
@@ -71,7 +71,9 @@ def create_app(desk: Desk, gate: security.Gate, port: int) -> Flask:
     def headers(response: Response) -> Response:
         response.headers.update(security.HEADERS)
         # The path only: a query string could carry the start token.
-        sys.stderr.write(f"handover serve: {request.method} {request.path} {response.status_code}\n")
+        sys.stderr.write(
+            f"handover serve: {request.method} {request.path} {response.status_code}\n"
+        )
         return response
 
     @app.context_processor

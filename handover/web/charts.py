@@ -62,5 +62,9 @@ def bars(
             Bar(label, href, i * ROW + 4, tuple(pieces), sum(n for _k, n, _t in parts), round(x, 1))
         )
     return Chart(
-        title, tuple(drawn), tuple(legend), LABEL_WIDTH + BAR_SPACE + 50, max(len(rows), 1) * ROW + 8
+        title,
+        tuple(drawn),
+        tuple(legend),
+        LABEL_WIDTH + BAR_SPACE + 50,
+        max(len(rows), 1) * ROW + 8,
     )

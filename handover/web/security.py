@@ -18,11 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
-
 def cookie_name(port: int) -> str:
     """The session cookie's name: browsers send cookies to every port of a host, so two servers
     on one machine (an IT cell and an officer, in a test) would otherwise overwrite each other's."""
     return f"handover_session_{port}"
+
 
 # No inline script or style, no other origin; fonts, styles and the one script from this server.
 CSP = (

@@ -5,6 +5,7 @@ can make it listen on another address.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import sys
 import threading
@@ -34,12 +35,10 @@ def bind(port: int) -> list[socket.socket]:
     bound = [first]
     chosen = first.getsockname()[1]
     if socket.has_ipv6:
-        try:
+        with contextlib.suppress(OSError):  # no IPv6 loopback here: 127.0.0.1 is enough
             bound.append(
                 socket.create_server(("::1", chosen), family=socket.AF_INET6, dualstack_ipv6=False)
             )
-        except OSError:
-            pass  # no IPv6 loopback here: 127.0.0.1 is enough
     return bound
 
 

@@ -84,7 +84,7 @@ def start_server(cli: Cli, out_dir: Path, *args: str) -> Server:
         }
     )
     log = out_dir / f"serve-{len(list(out_dir.glob('serve-*.log')))}.log"
-    proc = subprocess.Popen(  # noqa: S603 - our own console script
+    proc = subprocess.Popen(
         [HANDOVER, *args, "serve", "--port", "0", "--no-open", "--out-dir", str(out_dir)],
         stdout=subprocess.PIPE,
         stderr=log.open("w", encoding="utf-8"),
@@ -135,7 +135,9 @@ class Browser:
         is logged as a failed load): a Content-Security-Policy violation, a script error, a
         missing file."""
         refused = re.compile(r"status of (400|403|413) ")
-        return [e for e in self.console if e["level"] == "SEVERE" and not refused.search(e["message"])]
+        return [
+            e for e in self.console if e["level"] == "SEVERE" and not refused.search(e["message"])
+        ]
 
     def shot(self, name: str) -> Path:
         """A screenshot of the whole page, for the CI artifact folder and docs/web.md."""
@@ -166,7 +168,9 @@ class Browser:
 
 
 @pytest.fixture(scope="module")
-def browser(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+def browser(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Browser]:
     if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
         pytest.fail("chromium and chromium-driver are missing: run scripts/system-deps")
     os.environ["SE_OFFLINE"] = "true"  # Selenium Manager must never reach the network
@@ -183,7 +187,8 @@ def browser(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
     options.add_experimental_option(
-        "prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False}
+        "prefs",
+        {"download.default_directory": str(downloads), "download.prompt_for_download": False},
     )
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     driver.execute_cdp_cmd(
@@ -216,7 +221,7 @@ def new_folder(base: Path, name: str) -> Path:
     return path
 
 
-__all__ = ["PASSPHRASE", "Browser", "Server", "start_server", "wait_for_file", "new_folder"]
+__all__ = ["PASSPHRASE", "Browser", "Server", "new_folder", "start_server", "wait_for_file"]
 
 
 def wait(browser: Browser, condition: Any, timeout: float = WAIT) -> Any:

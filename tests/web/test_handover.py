@@ -18,7 +18,14 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PASSPHRASE
-from tests.integration.test_flows import NEW_SEED, POST, Office, audit_of_post, build_office, catalog
+from tests.integration.test_flows import (
+    NEW_SEED,
+    POST,
+    Office,
+    audit_of_post,
+    build_office,
+    catalog,
+)
 from tests.web.conftest import (
     Browser,
     Server,
@@ -126,13 +133,13 @@ def take(browser: Browser, b: Server, given: dict[str, Path], lang: str) -> Serv
             go(browser, f"{b.base}/take")
             assert POST in text(browser, "#taken")
             click(browser, "#taken a")
-            assert [e.strip() for e in text(browser, "#waiting").splitlines()][0].startswith(ref)
+            assert text(browser, "#waiting").splitlines()[0].strip().startswith(ref)
         click(browser, f"#waiting a[href$='{ref}']")
         click(browser, "#reveal")
         assert text(browser, "#handed") == HANDED_OVER[ref]
         browser.shot(f"{lang}-take-reveal")
         if n == 0:  # hidden again after web_reveal_seconds, by the page's own script
-            wait(browser, lambda d: HANDED_OVER[ref] not in d.page_source)
+            wait(browser, lambda d, handed=HANDED_OVER[ref]: handed not in d.page_source)
         click(browser, "#generate")
         new = text(browser, "#new-password")
         assert len(new) == 20
@@ -148,7 +155,9 @@ def take(browser: Browser, b: Server, given: dict[str, Path], lang: str) -> Serv
                            != "000000" else "111111"})  # fmt: skip
             click(browser, "#check-code")
             assert "#" not in tr("That is not the code for this key; try again.")
-            assert tr("That is not the code for this key; try again.") in text(browser, "#error-code")
+            assert tr("That is not the code for this key; try again.") in text(
+                browser, "#error-code"
+            )
             fill(browser, {"code": totp.parse(NEW_SEED).code(int(time.time()))[0]})
             click(browser, "#check-code")
         assert "/account/" not in browser.driver.current_url, text(browser, "main")
@@ -156,7 +165,9 @@ def take(browser: Browser, b: Server, given: dict[str, Path], lang: str) -> Serv
     assert tr("Every account is changed") in text(browser, "main")
     click(browser, "#finish")
     browser.shot(f"{lang}-take-done")
-    assert_drawn_with_shipped_font(browser, "#done", "Noto Sans Gujarati" if lang == "gu" else "Noto Sans")
+    assert_drawn_with_shipped_font(
+        browser, "#done", "Noto Sans Gujarati" if lang == "gu" else "Noto Sans"
+    )
     rotation = download(browser, f"{POST}.rotation")
     assert download(browser, "charge-report-taken-over.pdf").read_bytes().startswith(b"%PDF")
     given["receipt"], given["rotation"] = receipt, rotation

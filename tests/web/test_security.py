@@ -35,7 +35,7 @@ pytestmark = [pytest.mark.web, pytest.mark.xdist_group(name="web-security")]
 @pytest.fixture(scope="module")
 def office(tmp_path_factory: pytest.TempPathFactory) -> Office:
     """One IT cell registry for the module (the tests that change it check their own rows)."""
-    from tests.conftest import _cli_factory, _new_location  # noqa: PLC2701 - the suite's own
+    from tests.conftest import _cli_factory, _new_location
 
     root = tmp_path_factory.mktemp("security")
     made: list[str] = []
@@ -94,13 +94,18 @@ def test_the_start_token_opens_one_session_then_is_useless(
     assert request(server, "GET", "/", cookie=value).status == 303  # in, to the unlock page
     assert request(server, "GET", "/", cookie=value + "x").status == 403
     go(browser, server.url)  # a browser with the spent address: refused too
-    assert text(browser, "body") == "handover: this address was used already: start 'handover serve' again"
+    assert (
+        text(browser, "body")
+        == "handover: this address was used already: start 'handover serve' again"
+    )
     browser.collect()
     browser.console.clear()  # the refusal is logged as a failed load: expected here
 
 
 @pytest.fixture(scope="module")
-def signed_in(browser: Browser, office: Office, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def signed_in(
+    browser: Browser, office: Office, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
     """A second server, signed in through the browser, for the tests that need a session."""
     running = start_server(office.a, tmp_path_factory.mktemp("out2"))
     sign_in(browser, running)
@@ -111,8 +116,9 @@ def signed_in(browser: Browser, office: Office, tmp_path_factory: pytest.TempPat
 def test_a_forged_host_is_refused(browser: Browser, signed_in: Server) -> None:
     cookie = session_cookie(browser, signed_in)
     assert request(signed_in, "GET", "/posts", cookie=cookie).status == 200
-    for host in ("evil.example", f"evil.example:{signed_in.port}", f"127.0.0.1.nip.io:{signed_in.port}",
-                 f"127.0.0.1:{signed_in.port + 1}"):  # fmt: skip
+    port = signed_in.port
+    for host in ("evil.example", f"evil.example:{port}", f"127.0.0.1.nip.io:{port}",
+                 f"127.0.0.1:{port + 1}"):  # fmt: skip
         assert request(signed_in, "GET", "/posts", host=host, cookie=cookie).status == 400, host
 
 
@@ -138,7 +144,10 @@ def test_a_change_without_the_csrf_token_or_from_elsewhere_writes_nothing(
     assert office.a.dump() == before
     # The same form with its token, from this page: written (so the refusals above were real).
     sent = urllib.parse.urlencode({**form, "csrf": csrf}).encode()
-    assert request(signed_in, "POST", "/posts/new", cookie=cookie, body=sent, headers=own).status == 303
+    assert (
+        request(signed_in, "POST", "/posts/new", cookie=cookie, body=sent, headers=own).status
+        == 303
+    )
     assert office.a.json("post", "show", "forged-post")["post"]["title"] == "Forged"
     office.a.ok("post", "abolish", "forged-post", "--reason", "made by a test")
 
@@ -147,7 +156,7 @@ def test_only_the_loopback_addresses_listen(server: Server) -> None:
     """The sockets the server holds, as the kernel lists them, and a connection to this
     machine's own outward address on the same port."""
     local = set()
-    for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         for line in Path(table).read_text().splitlines()[1:]:
             address, port = line.split()[1].split(":")
             if int(port, 16) == server.port and line.split()[3] == "0A":  # LISTEN
@@ -173,7 +182,9 @@ def _outward_address() -> str | None:
     return None if found.startswith("127.") else found
 
 
-def test_headers_forbid_caching_framing_and_foreign_script(browser: Browser, signed_in: Server) -> None:
+def test_headers_forbid_caching_framing_and_foreign_script(
+    browser: Browser, signed_in: Server
+) -> None:
     answer = request(signed_in, "GET", "/accounts", cookie=session_cookie(browser, signed_in))
     assert answer.getheader("Cache-Control") == "no-store"
     csp = answer.getheader("Content-Security-Policy") or ""
@@ -189,10 +200,14 @@ def test_an_upload_over_the_limit_is_refused_unread(
     before = office.a.dump()
     boundary = "xyzzy"
     body = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{csrf}\r\n'
-        f'--{boundary}\r\nContent-Disposition: form-data; name="packet"; filename="p.handover"'
-        f"\r\n\r\n"
-    ).encode() + b"x" * (3 * 1024 * 1024) + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{csrf}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="packet"; filename="p.handover"'
+            f"\r\n\r\n"
+        ).encode()
+        + b"x" * (3 * 1024 * 1024)
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     headers = {"Content-Type": f"multipart/form-data; boundary={boundary}",
                "Origin": signed_in.base}  # fmt: skip
     answer = request(signed_in, "POST", "/take", cookie=cookie, body=body, headers=headers)

@@ -59,9 +59,9 @@ def register(app: Flask, desk: Desk) -> None:
 
         if fmt not in FORMATS:
             abort(404)
-        report, _f, errors = run()
+        report, _f, _errors = run()
         if report is None:
-            return redirect(url_for("audit_page", **request.args), code=303)
+            return redirect(f"{url_for('audit_page')}?{request.query_string.decode()}", code=303)
         reg = registry_of(desk)
         if fmt == "pdf":
             with reg.read() as conn:
@@ -98,16 +98,25 @@ def register(app: Flask, desk: Desk) -> None:
             elif is_report(data):
                 done, outcome = attempt(lambda: record_report(reg, data), {})
                 if done is not None:
-                    recorded = _("{officer} reports {rotated} of {accounts} accounts of {post} "
-                                 "rotated").format(officer=done.officer, rotated=done.rotated,
-                                                   accounts=done.accounts, post=done.post)  # fmt: skip
+                    recorded = _(
+                        "{officer} reports {rotated} of {accounts} accounts of {post} rotated"
+                    ).format(
+                        officer=done.officer,
+                        rotated=done.rotated,
+                        accounts=done.accounts,
+                        post=done.post,
+                    )
                 errors = {"receipt": outcome.errors.pop("", ""), **outcome.errors}
             else:
-                done, outcome = attempt(lambda: record_receipt(reg, data), {})
-                if done is not None:
-                    recorded = _("The handover of {post} from {outgoing} to {incoming} is "
-                                 "complete.").format(post=done.post, outgoing=done.outgoing,
-                                                     incoming=done.incoming)  # fmt: skip
+                completed, outcome = attempt(lambda: record_receipt(reg, data), {})
+                if completed is not None:
+                    recorded = _(
+                        "The handover of {post} from {outgoing} to {incoming} is complete."
+                    ).format(
+                        post=completed.post,
+                        outgoing=completed.outgoing,
+                        incoming=completed.incoming,
+                    )
                 errors = {"receipt": outcome.errors.pop("", ""), **outcome.errors}
             errors = {k: v for k, v in errors.items() if v}
         return render_template(

@@ -62,7 +62,7 @@ def _fields(values: dict[str, str]) -> Any:
     )
 
 
-def register(app: Flask, desk: Desk) -> None:  # noqa: C901 - one view per page
+def register(app: Flask, desk: Desk) -> None:
     @app.get("/posts")
     def post_list() -> Any:
         from vault.records import posts
@@ -82,9 +82,7 @@ def register(app: Flask, desk: Desk) -> None:  # noqa: C901 - one view per page
             for p in found or []
             if matches(f["q"], p.slug, p.title, p.district, p.holder, p.holder_name, p.email)
         ]
-        return render_template(
-            "posts.html", rows=rows, f=f, errors=outcome.errors, levels=LEVELS
-        )
+        return render_template("posts.html", rows=rows, f=f, errors=outcome.errors, levels=LEVELS)
 
     @app.get("/posts/<slug>")
     def post_show(slug: str) -> Any:
@@ -255,9 +253,7 @@ def register(app: Flask, desk: Desk) -> None:  # noqa: C901 - one view per page
         values = form_values(*ACCOUNT_FIELDS)
         errors: dict[str, str] = {}
         if request.method == "POST":
-            done, outcome = attempt(
-                lambda: accounts.edit(reg, ref, _fields(values)), values
-            )
+            done, outcome = attempt(lambda: accounts.edit(reg, ref, _fields(values)), values)
             if done is not None:
                 return redirect(url_for("account_show", ref=done.ref), code=303)
             errors = outcome.errors

@@ -25,7 +25,9 @@ def register(app: Flask, desk: Desk) -> None:
         if desk.unlocked:
             return redirect(target, code=303)
         if request.method == "GET":
-            return render_template("unlock.html", target=target, errors={}, identity=bool(desk.identity_spec))
+            return render_template(
+                "unlock.html", target=target, errors={}, identity=bool(desk.identity_spec)
+            )
         values = {"passphrase": request.form.get("passphrase", "")}
         _done, outcome = attempt(
             lambda: desk.unlock(values["passphrase"], request.form.get("identity_passphrase")), {}

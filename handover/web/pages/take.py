@@ -32,7 +32,7 @@ def folder_for(desk: Desk, post: str) -> Path:
     return folder
 
 
-def register(app: Flask, desk: Desk) -> None:  # noqa: C901 - one view per step
+def register(app: Flask, desk: Desk) -> None:
     @app.route("/take", methods=["GET", "POST"])
     def take_start() -> Any:
         from handover import packet
@@ -50,7 +50,9 @@ def register(app: Flask, desk: Desk) -> None:  # noqa: C901 - one view per step
 
                 def look() -> tuple[Any, Any]:
                     info = packet.inspect(data, reg.clock(), reg)
-                    return info, core.sender_to_confirm(info, read(card_data) if card_data else None)
+                    return info, core.sender_to_confirm(
+                        info, read(card_data) if card_data else None
+                    )
 
                 found, outcome = attempt(look, {})
                 if found is not None:
@@ -185,7 +187,8 @@ def register(app: Flask, desk: Desk) -> None:  # noqa: C901 - one view per step
             if seed is None:
                 errors["seed"] = _("Give the new setup key first.")
             elif core.check_code(seed, values["code"], int(time.time())):
-                _done, outcome = attempt(lambda: core.record_totp(reg, ref, seed), {})
+                enrolled: str = seed
+                _done, outcome = attempt(lambda: core.record_totp(reg, ref, enrolled), {})
                 pending.pop("seed", None)
                 errors.update(outcome.errors)
             else:
