@@ -15,6 +15,7 @@ from flask import Flask, Response, abort, g, redirect, render_template, request,
 from werkzeug.exceptions import HTTPException
 
 from handover import i18n
+from handover.i18n import _
 from handover.web import security
 from handover.web.desk import Desk
 
@@ -32,11 +33,11 @@ def create_app(desk: Desk, gate: security.Gate, port: int) -> Flask:
     app.config.update(MAX_CONTENT_LENGTH=MAX_UPLOAD, TEMPLATES_AUTO_RELOAD=False)
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=i18n._,
-        ngettext=lambda one, many, n: i18n._(one if n == 1 else many),
+        gettext=_,
+        ngettext=lambda one, many, n: _(one if n == 1 else many),
         newstyle=False,
     )
-    app.jinja_env.filters["labelled"] = lambda items: [(i, i18n._(i)) for i in items]
+    app.jinja_env.filters["labelled"] = lambda items: [(i, _(i)) for i in items]
     app.jinja_env.filters["when"] = i18n.when
     app.extensions["handover.desk"] = desk
     hosts = security.allowed_hosts(port)
