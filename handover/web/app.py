@@ -59,8 +59,8 @@ def create_app(desk: Desk, gate: security.Gate, port: int) -> Flask:
         ):
             return refused(403, "refused: this form was not sent from this page")
         g.csrf = gate.csrf
-        if desk.unlocked and desk.idle.expired():
-            desk.lock()
+        if desk.unlocked and desk.idle.expired():  # the watcher's tick may be yet to come
+            desk.lock_idle()
         i18n.choose(desk.lang)
         if not desk.unlocked and request.endpoint not in OPEN_PAGES:
             return redirect(url_for("unlock", next=request.path), code=303)

@@ -99,6 +99,13 @@ class Desk:
         self.pending.clear()
         self.downloads.clear()
 
+    def lock_idle(self) -> None:
+        """Lock after the idle time, and say so in the server's log."""
+        import sys
+
+        self.lock()
+        sys.stderr.write("handover serve: locked after the idle time\n")
+
     def offer(self, path: Path, mimetype: str) -> str:
         """A file this server wrote, offered for download under a random key."""
         key = secrets.token_urlsafe(12)

@@ -59,8 +59,7 @@ def watch_idle(desk: Desk, stop: threading.Event) -> None:
     while not stop.wait(WATCH_SECONDS):
         with desk.mutex:
             if desk.unlocked and desk.idle.expired():
-                desk.lock()
-                sys.stderr.write("handover serve: locked after the idle time\n")
+                desk.lock_idle()
 
 
 def _interrupt(_signum: int, _frame: object) -> None:

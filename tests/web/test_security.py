@@ -305,9 +305,11 @@ def test_lock_then_idle_lock(browser: Browser, office: Office, tmp_path: Path) -
         assert "/unlock" in browser.driver.current_url
         fill(browser, {"passphrase": PASSPHRASE})
         click(browser, "#unlock")
-        assert browser.driver.current_url.endswith("/accounts")
+        wait(
+            browser, lambda _d: "handover serve: locked after the idle time" in running.log_lines()
+        )
         wait(browser, lambda d: "/unlock" in d.current_url)
-        assert any("locked after the idle time" in line for line in running.log_lines())
+        assert "handover serve: GET /accounts 200" in running.log_lines()  # it was open before
         go(browser, f"{running.base}/posts")
         assert "/unlock" in browser.driver.current_url
     finally:
