@@ -97,9 +97,12 @@ def _cell(value: Any, people: bool = False) -> str:
     if isinstance(value, dict):
         return "; ".join(f"{k}={_cell(v, people)}" for k, v in value.items())
     if isinstance(value, dt.datetime):
+        if people and _shown.zone is not None and value.tzinfo is not None:
+            local = value.astimezone(_shown.zone)
+            return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
         value = value.isoformat()
     text = str(value)
-    if people and _shown.zone is not None and _MOMENT.fullmatch(text):
+    if people and _shown.zone is not None and text[:1].isdigit() and _MOMENT.fullmatch(text):
         local = dt.datetime.fromisoformat(text).astimezone(_shown.zone)
         return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
     return inert(text)
@@ -147,22 +150,26 @@ def json_report(
     out.write("}\n")
 
 
-def json_stream(
-    rows: Iterable[dict[str, Any]], chunk: int = 500, out: TextIO | None = None
-) -> None:
-    """A JSON array, one object per line, written in chunks: one encoder call per chunk is
-    several times faster than one per row, and memory stays flat."""
+def json_stream(rows: Iterable[dict[str, Any]], out: TextIO | None = None) -> None:
+    """A JSON array of ``rows``, one object per line, streamed (to ``out``, else standard
+    output)."""
+    json_texts(map(json.JSONEncoder(ensure_ascii=False, default=str).encode, rows), out=out)
+
+
+def json_texts(encoded: Iterable[str], chunk: int = 500, out: TextIO | None = None) -> None:
+    """A JSON array of objects already encoded (by SQLite, for a listing), one per line, made
+    visible (:func:`visible_json`) and written in chunks: one write per chunk is several times
+    faster than one per row, and memory stays flat."""
     out = out or sys.stdout
-    encode = _encoder()
     batch: list[str] = []
     started = False
-    for row in rows:
-        batch.append(encode(row))
+    for text in encoded:
+        batch.append(text)
         if len(batch) == chunk:
-            out.write(("[\n  " if not started else ",\n  ") + ",\n  ".join(batch))
+            out.write(("[\n  " if not started else ",\n  ") + visible_json(",\n  ".join(batch)))
             started, batch = True, []
     if batch:
-        out.write(("[\n  " if not started else ",\n  ") + ",\n  ".join(batch))
+        out.write(("[\n  " if not started else ",\n  ") + visible_json(",\n  ".join(batch)))
         started = True
     out.write("\n]\n" if started else "[]\n")
 
@@ -214,29 +221,69 @@ def xlsx(sheets: Iterable[tuple[str, Columns, Iterable[dict[str, Any]]]]) -> byt
     return out.getvalue()
 
 
-def table(rows: Iterable[dict[str, Any]], columns: Columns, empty: str = "(none)") -> None:
-    from tabulate import tabulate
+def width(text: str) -> int:
+    """Columns ``text`` takes on a terminal: combining marks and format characters none, wide
+    East Asian characters two (Gujarati and Devanagari vowel signs would otherwise push every
+    later column out of line)."""
+    if text.isascii():
+        return len(text)
+    return sum(
+        0
+        if unicodedata.category(ch) in ("Mn", "Me", "Cf")
+        else 2
+        if unicodedata.east_asian_width(ch) in ("W", "F")
+        else 1
+        for ch in text
+    )
 
+
+def table(rows: Iterable[dict[str, Any]], columns: Columns, empty: str = "(none)") -> None:
+    """Rows as a plain text table, in tabulate's "simple" layout: a header, a rule, one line per
+    row, columns two spaces apart and at least two wider than their heading.
+
+    Written here rather than by tabulate, which spends more time deciding what each of 80,000
+    cells is than the listing spends reading them; tabulate still draws tables whose cells hold
+    several lines."""
     body = [[_cell(row.get(key), people=True) for key, _ in columns] for row in rows]
     if not body:
         sys.stdout.write(empty + "\n")
         return
-    sys.stdout.write(
-        tabulate(body, headers=[h for _, h in columns], tablefmt="simple", disable_numparse=True)
-        + "\n"
-    )
+    heads = [h for _, h in columns]
+    if any("\n" in cell for line in body for cell in line):
+        from tabulate import tabulate
+
+        sys.stdout.write(
+            tabulate(body, headers=heads, tablefmt="simple", disable_numparse=True) + "\n"
+        )
+        return
+    widths = [
+        max(width(head) + 2, *map(width, (line[i] for line in body)))
+        for i, head in enumerate(heads)
+    ]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            cell + " " * (w - width(cell)) for cell, w in zip(cells, widths, strict=True)
+        ).rstrip()
+
+    out = sys.stdout
+    out.write(line(heads) + "\n" + "  ".join("-" * w for w in widths) + "\n")
+    for start in range(0, len(body), 1000):
+        out.write("".join(line(cells) + "\n" for cells in body[start : start + 1000]))
 
 
 def fields(pairs: Iterable[tuple[str, Any]]) -> None:
-    """A record shown to a person: one labelled line per field."""
-    from tabulate import tabulate
-
-    sys.stdout.write(
-        tabulate(
-            [[k, _cell(v, people=True)] for k, v in pairs], tablefmt="plain", disable_numparse=True
-        )
-        + "\n"
-    )
+    """A record shown to a person: one labelled line per field (a value of several lines
+    continues under the first)."""
+    shown = [(k, _cell(v, people=True)) for k, v in pairs]
+    if not shown:
+        return
+    label = max(width(k) for k, _ in shown) + 2
+    for key, value in shown:
+        first, *rest = value.split("\n") if value else [""]
+        lines = [(key + " " * (label - width(key)) + first).rstrip()]
+        lines += [(" " * label + more).rstrip() for more in rest]
+        sys.stdout.write("\n".join(lines) + "\n")
 
 
 def rows(

@@ -34,7 +34,7 @@ from vault.errors import VaultError
 
 if TYPE_CHECKING:
     from handover.packet import Inspection
-    from vault.records.roles import Role
+    from vault.model import Role
     from vault.store.storage import Registry
 
 

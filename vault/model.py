@@ -265,6 +265,8 @@ def suspicious_text(text: str) -> str | None:
     """Why a name, title or handle could deceive a reader, or ``None``: a word that mixes
     look-alike scripts (a Cyrillic "о" in a Latin name), or an invisible or direction-changing
     character."""
+    if text.isascii() and text.isprintable():
+        return None  # one script, nothing invisible: most handles and slugs, decided in C
     import unicodedata
 
     for ch in text:
@@ -314,6 +316,17 @@ class Record:
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Role(Record):
+    """A page role: who holds it on which account's page or channel, from when, until when."""
+
+    account: str
+    holder: str  # an officer id, or "post:SLUG"
+    role: str
+    since: dt.date
+    until: dt.date | None
 
 
 @dataclass(frozen=True)

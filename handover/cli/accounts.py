@@ -12,7 +12,7 @@ from handover.cli.context import FormatOption, JsonFlag, secret_option
 
 if TYPE_CHECKING:
     from vault.model import Account
-    from vault.records.accounts import AccountFields
+    from vault.records.account_changes import AccountFields
     from vault.records.credentials import Secrets
 
 app = context.sub_app(
@@ -96,7 +96,7 @@ def _fields(
     twofa_holder: str | None,
     allow_personal: str | None,
 ) -> AccountFields:
-    from vault.records.accounts import AccountFields
+    from vault.records.account_changes import AccountFields
 
     return AccountFields(
         post,
@@ -221,10 +221,10 @@ def add(
           --login-email someone@gmail.com --allow-personal "legacy page, moving to official"
     """
     json_ = context.wants_json(json_, fmt)
-    from vault.records import accounts
+    from vault.records import account_changes
 
     with context.registry() as reg:
-        account = accounts.add(
+        account = account_changes.add(
             reg,
             ref,
             _fields(
@@ -274,10 +274,10 @@ def edit(
       handover account edit facebook:collectorahd --login-email collector.ahd@gujarat.gov.in
     """
     json_ = context.wants_json(json_, fmt)
-    from vault.records import accounts
+    from vault.records import account_changes
 
     with context.registry() as reg:
-        account = accounts.edit(
+        account = account_changes.edit(
             reg,
             ref,
             _fields(
@@ -325,30 +325,17 @@ def list_(
       handover account list --district Ahmedabad
       handover account list --status unverified --json
     """
-    from vault.store import fastlist
-
-    fmt = context.out_format(json_, fmt, csv=True)
-    fast = fastlist.listing(
-        context.OPTIONS.registry,
-        post=post,
-        district=district,
-        level=level,
-        platform=platform,
-        status=status,
-        kind=kind,
-        archived=archived,
-    )
-    if fast is not None:
-        output.show_times_in(fastlist.display_timezone(context.OPTIONS.registry))
-        output.rows(fast, LIST_COLUMNS, fmt)
-        return
     from vault.records import accounts
 
+    fmt = context.out_format(json_, fmt, csv=True)
+    filters = accounts.Filters(post, district, level, platform, status, kind, archived)
     with context.registry() as reg:
-        found = accounts.iter_listing(
-            reg, accounts.Filters(post, district, level, platform, status, kind, archived)
-        )
-        output.rows(found, LIST_COLUMNS, fmt)
+        if fmt is output.Format.JSON:
+            output.json_texts(accounts.json_listing(reg, filters))
+        else:
+            output.rows(
+                (r._asdict() for r in accounts.iter_listing(reg, filters)), LIST_COLUMNS, fmt
+            )
 
 
 @app.command("show")
@@ -368,14 +355,17 @@ def show(
       handover account show x:@CollectorAhd --reveal --json
     """
     json_ = context.wants_json(json_, fmt)
-    from vault.records import accounts, credentials, roles
+    from vault.records import accounts
 
     with context.registry() as reg:
+        secrets = None
         if reveal:
+            from vault.records import credentials, roles
+
             account, secrets = credentials.reveal(reg, ref)
+            held = roles.listing(reg, ref)
         else:
-            account, secrets = accounts.show(reg, ref), None
-        held = roles.listing(reg, ref)
+            account, held = accounts.show(reg, ref)
     _print(account, json_, secrets, [r.to_dict() for r in held])
 
 
@@ -405,10 +395,10 @@ def verify(
       handover account verify x:@CollectorAhd --status applied --evidence "request of 2026-02-01"
     """
     json_ = context.wants_json(json_, fmt)
-    from vault.records import accounts
+    from vault.records import account_changes
 
     with context.registry() as reg:
-        account = accounts.record_verification(
+        account = account_changes.record_verification(
             reg, ref, status, evidence, context.parse_date(reg, on, "--on")
         )
     if json_:

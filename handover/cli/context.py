@@ -267,15 +267,15 @@ def registry() -> Iterator[Registry]:
         loc,
         actor=name,
         clock=now,
-        unlocker=unlocker(),
+        unlocker=unlocker,
         real_clock=real_clock(),
         actor_is_login=is_login,
     )
     from handover import output
     from vault.store import settings
 
-    with reg.read() as conn:
-        output.show_times_in(settings.read(conn, "display_timezone"))
+    with reg.reads() as db:
+        output.show_times_in(settings.read(db, "display_timezone"))
     if reg.upgraded_from:
         where = f"; backup at {reg.backup_path}" if reg.backup_path else ""
         typer.echo(

@@ -525,3 +525,31 @@ def test_audit_without_secrets_needs_no_passphrase(clean: Cli) -> None:
     report = clean.ok("audit", "--no-secrets", "--format", "json", env=env).json()
     assert report["secrets_checked"] is False
     assert report["findings"] == []
+
+
+def _report_size(cli: Cli, first: int, group: int) -> int:
+    """Bytes of ``audit --format json`` once accounts ``first`` to ``group - 1`` are added
+    sharing the clean registry's one strong password."""
+    sheet = cli.home / f"group-{group}.csv"
+    rows = ["platform,handle,post,login_email,login_phone,twofa,password"]
+    rows += [
+        f"x,@ahd_{n},collector-ahmedabad,collector.ahd@gujarat.gov.in,+919978400001,"
+        f"hardware-key,{STRONG_X}"
+        for n in range(first, group)
+    ]
+    sheet.write_text("\n".join(rows) + "\n")
+    if group > first:
+        cli.ok("import", "accounts", str(sheet))
+    report = cli.ok("audit", "--format", "json").stdout
+    assert report.count('"password.reused"') == (group + 1 if group else 0)
+    return len(report.encode())
+
+
+def test_a_reuse_group_grows_the_report_linearly(clean: Cli) -> None:
+    """Each member of a reuse group has its own finding, naming a few of the others: were every
+    other member named in every finding, the report would grow with the square of the group
+    (at 100,000 accounts, half of a 60 MB report)."""
+    sizes = [_report_size(clean, first, group) for first, group in ((0, 0), (0, 20), (20, 80))]
+    per_member_small = (sizes[1] - sizes[0]) / 21
+    per_member_large = (sizes[2] - sizes[1]) / 60
+    assert per_member_large <= 1.1 * per_member_small, sizes

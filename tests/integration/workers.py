@@ -20,7 +20,7 @@ from pathlib import Path
 
 def write(location: str, passphrase: str, worker: str, seconds: str, out: str) -> None:
     from vault.crypto import unlock as keys
-    from vault.records import accounts, credentials
+    from vault.records import account_changes, credentials
     from vault.store import storage
     from vault.store.location import resolve
 
@@ -35,8 +35,12 @@ def write(location: str, passphrase: str, worker: str, seconds: str, out: str) -
     while time.monotonic() < deadline and done < 1000:
         ref = f"x:@w{worker}n{done}"
         try:
-            accounts.add(registry, ref, accounts.AccountFields(post="collector-ahmedabad"))
-            accounts.record_verification(registry, ref, "applied", evidence=f"worker {worker}")
+            account_changes.add(
+                registry, ref, account_changes.AccountFields(post="collector-ahmedabad")
+            )
+            account_changes.record_verification(
+                registry, ref, "applied", evidence=f"worker {worker}"
+            )
             credentials.set_password(registry, ref, f"pw-{worker}-{done}")
         except Exception as exc:
             errors.append(f"{type(exc).__name__}: {exc}")

@@ -25,8 +25,8 @@ from vault.model import (
     is_super_time_scale,
     suspicious_text,
 )
+from vault.records.accounts import credential_state
 from vault.records.escrowed import ESCROW_OPENED
-from vault.records.sealing import credential_state
 
 # Plain strings: compared once per account per rule, enum attribute lookups add up.
 Status_UNVERIFIED, Status_APPLIED, Status_VERIFIED, Status_REJECTED, Status_LAPSED = (
@@ -138,7 +138,7 @@ def lapsed(snap: Snapshot, r: Rule) -> Iterator[Finding]:
 def _not_official(snap: Snapshot, a: Any) -> Iterator[tuple[str, str, str | None]]:
     for name in CONTACT_FIELDS:
         value = getattr(a, name)
-        if value and not snap.official.is_official(value):
+        if value and not snap.is_official(value):
             yield name, value, snap.overrides.get(a.id, {}).get((name, value))
 
 
@@ -406,13 +406,24 @@ def reused(snap: Snapshot, r: Rule) -> Iterator[Finding]:
             continue
         refs = sorted(snap.ref(a) for a in group)
         for a in group:
-            others = ", ".join(x for x in refs if x != snap.ref(a))
+            ref = snap.ref(a)
             yield r.finding(
                 "account",
-                snap.ref(a),
-                f"{snap.ref(a)} shares its password with {others}",
+                ref,
+                f"{ref} shares its password with {_some_of([x for x in refs if x != ref])}",
                 snap.where_post(a.post_id),
             )
+
+
+# How many accounts of a reuse group a finding names: each member has a finding of its own, so
+# naming every other member in each would make the report grow with the square of the group.
+NAMED = 5
+
+
+def _some_of(refs: list[str]) -> str:
+    if len(refs) <= NAMED:
+        return ", ".join(refs)
+    return f"{', '.join(refs[:NAMED])} and {len(refs) - NAMED} more"
 
 
 @rule(
@@ -427,11 +438,10 @@ def weak(snap: Snapshot, r: Rule) -> Iterator[Finding]:
     if snap.passwords is None:
         return
     accounts = {a.id: a for a in snap.accounts}
+    post_names = {p.id: (p.slug, p.district or "") for p in snap.posts.values()}
     for account_id, password in snap.passwords.items():
         a = accounts[account_id]
-        post = snap.posts.get(a.post_id) if a.post_id else None
-        names = [a.handle] + ([post.slug, post.district or ""] if post is not None else [])
-        why = passwords.weakness(password, names)
+        why = passwords.weakness(password, (a.handle, *post_names.get(a.post_id, ())))
         if why:
             yield r.finding(
                 "account",
@@ -711,17 +721,28 @@ def log_broken(snap: Snapshot, r: Rule) -> Iterator[Finding]:
     "account edit) or, if a card or packet brought it, ask its sender",
 )
 def confusable(snap: Snapshot, r: Rule) -> Iterator[Finding]:
-    named: list[tuple[str, str, str, tuple[str | None, str | None, str | None]]] = [
-        ("officer", o.service_id, o.name, _officer_where(snap, o.id))
-        for o in snap.officers.values()
-    ]
-    named += [("post", p.slug, p.title, snap.where_post(p.id)) for p in snap.posts.values()]
-    named += [("group", g.slug, g.name, _group_where(g)) for g in snap.groups]
-    named += [("account", snap.ref(a), a.handle, snap.where_post(a.post_id)) for a in snap.accounts]
-    for kind, obj, text, where in named:
+    named: list[tuple[str, Any, str]] = [("officer", o, o.name) for o in snap.officers.values()]
+    named += [("post", p, p.title) for p in snap.posts.values()]
+    named += [("group", g, g.name) for g in snap.groups]
+    named += [("account", a, a.handle) for a in snap.accounts]
+    for kind, record, text in named:
         why = suspicious_text(text or "")
         if why:
+            obj, where = _identified(snap, kind, record)
             yield r.finding(kind, obj, f"{kind} {obj}: {why}", where)
+
+
+def _identified(
+    snap: Snapshot, kind: str, record: Any
+) -> tuple[str, tuple[str | None, str | None, str | None]]:
+    """A record's name and where it is, looked up only for a finding (most records have none)."""
+    if kind == "officer":
+        return record.service_id, _officer_where(snap, record.id)
+    if kind == "post":
+        return record.slug, snap.where_post(record.id)
+    if kind == "group":
+        return record.slug, _group_where(record)
+    return snap.ref(record), snap.where_post(record.post_id)
 
 
 @rule(

@@ -65,6 +65,15 @@ class Snapshot:
     # Open page roles (account_id, officer_id, post_id, role), and each group's admin numbers.
     roles: list[Any] = field(default_factory=list)
     admin_phones: dict[uuid.UUID, list[str]] = field(default_factory=dict)
+    _official_values: dict[str, bool] = field(default_factory=dict, repr=False)
+
+    def is_official(self, value: str) -> bool:
+        """Whether a contact is official, decided once per value: a post's email and phone
+        recur on all its accounts, and several rules ask."""
+        known = self._official_values.get(value)
+        if known is None:
+            known = self._official_values[value] = self.official.is_official(value)
+        return known
 
     def where_post(self, post_id: uuid.UUID | None) -> tuple[str | None, str | None, str | None]:
         """(level, district, post) of a post, for filtering and the roll-up."""
@@ -185,20 +194,20 @@ def _passwords(conn: sa.Connection, registry: Registry) -> dict[uuid.UUID, str]:
     """Every sealed password, opened in bulk: one unlock, one AES-GCM open per password."""
     a = schema.accounts
     opened = {}
-    sealers: dict[uuid.UUID, Any] = {}
+    sealers: dict[bytes, Any] = {}
     unlocker = unlocker_of(registry)
     for raw_id, blob in conn.execute(
         _raw(a.c.id, a.c.password_sealed).where(a.c.password_sealed.is_not(None))
     ):
-        account_id = raw_id if isinstance(raw_id, uuid.UUID) else uuid.UUID(raw_id)
-        key_id = key_id_of(blob)
-        if key_id not in sealers:
+        header = bytes(blob[:17])  # version and key id: one sealer per key
+        if header not in sealers:
             try:
-                sealers[key_id] = unlocker.sealer(unlock(conn, unlocker, key_id))
+                sealers[header] = unlocker.sealer(unlock(conn, unlocker, key_id_of(blob)))
             except AccessError:
-                sealers[key_id] = None  # a post this user does not hold, on a shared registry
-        sealer = sealers[key_id]
+                sealers[header] = None  # a post this user does not hold, on a shared registry
+        sealer = sealers[header]
         if sealer is not None:
+            account_id = raw_id if isinstance(raw_id, uuid.UUID) else uuid.UUID(raw_id)
             opened[raw_id] = sealer.open("accounts", "password_sealed", account_id, blob).decode(
                 "utf-8"
             )

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from vault.crypto import postkeys, sshsig
-from vault.crypto.unlock import Unlocker, open_sealed
+from vault.crypto.unlock import given_unlocker, open_sealed
 from vault.errors import InvalidInputError, NotFoundError, SignatureError
 from vault.model import Record
 from vault.store import schema
@@ -70,8 +70,8 @@ def local_rows(conn: sa.Connection, registry: Registry) -> list[Any]:
     loaded from the user's own identity file or keyring (``--identity``)."""
     i = schema.identities
     held: set[str] = set()
-    if isinstance(registry.unlocker, Unlocker):
-        held = {local.recipient for local in registry.unlocker.identities(conn)}
+    if (unlocker := given_unlocker(registry)) is not None:
+        held = {local.recipient for local in unlocker.identities(conn)}
     return list(
         conn.execute(
             select_rows()
@@ -222,8 +222,8 @@ class PrivateKeys:
 
 def private_keys(conn: sa.Connection, registry: Registry, row: Any) -> PrivateKeys:
     if row.age_secret_sealed is None or row.signing_secret_sealed is None:
-        if isinstance(registry.unlocker, Unlocker):
-            for local in registry.unlocker.identities(conn):
+        if (unlocker := given_unlocker(registry)) is not None:
+            for local in unlocker.identities(conn):
                 if local.recipient == row.age_recipient and local.signing_pem is not None:
                     return PrivateKeys(str(local.age), local.signing_pem)
         raise NotFoundError(

@@ -122,10 +122,19 @@ class Unlocker:
         return self._keks.get(slot_id)
 
 
+def given_unlocker(registry: Registry) -> Unlocker | None:
+    """The registry's unlocker (made now if the registry was given a function that makes it),
+    or ``None`` when it was opened without one."""
+    found = registry.unlocker
+    if callable(found):
+        found = registry.unlocker = found()
+    return found if isinstance(found, Unlocker) else None
+
+
 def unlocker_of(registry: Registry) -> Unlocker:
     """The registry's unlocker, typed; a registry opened without one is locked."""
-    found = registry.unlocker
-    if not isinstance(found, Unlocker):
+    found = given_unlocker(registry)
+    if found is None:
         raise UnlockError("the registry is locked and no way to unlock it was given")
     return found
 

@@ -25,7 +25,8 @@ from vault.store import schema
 # of letter-digit-hyphen labels under an alphabetic top-level domain. Addresses of this shape
 # are accepted without email-validator, which costs about 60 microseconds each (seconds over a
 # large import); anything else (quoted local parts, internationalised domains, special-use
-# domains) goes to email-validator. A property test checks that both agree on this shape.
+# domains, labels with a double hyphen as in Punycode) goes to email-validator. A property test
+# checks that both agree on this shape.
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _PLAIN_EMAIL = re.compile(rf"^({_ATEXT}(?:\.{_ATEXT})*)@((?:{_LABEL}\.)+[A-Za-z]{{2,63}})\Z")
@@ -55,6 +56,7 @@ def normalise_email(value: str) -> str:
         and len(plain[1]) <= 64
         and len(text) <= 254
         and plain[2].rpartition(".")[2].lower() not in _SPECIAL_USE
+        and "--" not in plain[2]  # "xn--" and other reserved label forms: email-validator's
     ):
         return f"{plain[1]}@{plain[2].lower()}"
     from email_validator import EmailNotValidError, validate_email

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from vault.errors import ConflictError, InvalidInputError, NotFoundError
-from vault.model import Record
+from vault.model import Role
 from vault.records import accounts, officers, posts
 from vault.store import schema
 
@@ -27,15 +26,6 @@ if TYPE_CHECKING:
 
 # Platforms whose pages and channels are run through roles given to people.
 ROLE_PLATFORMS = ("facebook", "instagram", "youtube", "linkedin")
-
-
-@dataclass(frozen=True)
-class Role(Record):
-    account: str
-    holder: str  # an officer id, or "post:SLUG"
-    role: str
-    since: dt.date
-    until: dt.date | None
 
 
 def _role_name(text: str) -> str:
@@ -146,47 +136,19 @@ def _label(conn: sa.Connection, holder: dict[str, Any]) -> str:
     )
 
 
-def _query() -> sa.Select[Any]:
-    r, a, o, p = schema.page_roles, schema.accounts, schema.officers, schema.posts
-    columns = (r, a.c.platform, a.c.handle, o.c.service_id, p.c.slug.label("holder_post"))
-    return (
-        sa.select(*columns)
-        .select_from(
-            r.join(a, a.c.id == r.c.account_id)
-            .outerjoin(o, o.c.id == r.c.officer_id)
-            .outerjoin(p, p.c.id == r.c.post_id)
-        )
-        .order_by(a.c.platform, a.c.handle_key, r.c.since, r.c.role)
-    )
-
-
-def _to_role(row: Any) -> Role:
-    holder = row.service_id if row.officer_id is not None else f"post:{row.holder_post}"
-    return Role(f"{row.platform}:{row.handle}", holder, row.role, row.since, row.until)
-
-
-def of_account(conn: sa.Connection, account_id: Any, *, ended: bool = False) -> list[Role]:
-    query = _query().where(schema.page_roles.c.account_id == account_id)
-    if not ended:
-        query = query.where(schema.page_roles.c.until.is_(None))
-    return [_to_role(r) for r in conn.execute(query)]
+def of_account(conn: Any, account_id: Any, *, ended: bool = False) -> list[Role]:
+    return accounts.roles_of(conn, account_id, ended=ended)
 
 
 def listing(registry: Registry, ref: str | None = None, *, ended: bool = False) -> list[Role]:
-    with registry.read() as conn:
-        if ref is not None:
-            return of_account(conn, accounts.row_by_ref(conn, ref).id, ended=ended)
-        query = _query()
-        if not ended:
-            query = query.where(schema.page_roles.c.until.is_(None))
-        return [_to_role(r) for r in conn.execute(query)]
+    with registry.reads() as db:
+        account_id = accounts.row_by_ref(db, ref).id if ref is not None else None
+        return accounts.roles_of(db, account_id, ended=ended)
 
 
-def of_post(conn: sa.Connection, post_id: Any) -> list[Role]:
+def of_post(conn: Any, post_id: Any) -> list[Role]:
     """The open roles on the post's accounts."""
-    a = schema.accounts
-    query = _query().where(a.c.post_id == post_id, schema.page_roles.c.until.is_(None))
-    return [_to_role(r) for r in conn.execute(query)]
+    return accounts.roles_of(conn, post_id=post_id)
 
 
 def hand_over(registry: Registry, ref: str, role: str, outgoing: str, incoming: str) -> None:

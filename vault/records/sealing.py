@@ -63,15 +63,6 @@ def sealed_secrets(tx: Tx, row: Any, secrets: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def credential_state(row: Any) -> str:
-    """Where an account's current password is: ``held`` (sealed in this registry), ``escrowed``
-    (its holder rotated it and reported it to the department's escrow, by ``escrowed_by``), or
-    ``missing``."""
-    if getattr(row, "has_password", None) or getattr(row, "password_sealed", None) is not None:
-        return "held"
-    return "escrowed" if row.escrowed_by else "missing"
-
-
 def mark_rotation_due(tx: Tx, post_id: Any, deadline: dt.datetime, reason: str) -> int:
     """Mark every credential of a post's accounts as due for rotation by ``deadline``."""
     t = schema.accounts

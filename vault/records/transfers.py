@@ -71,19 +71,22 @@ def status(
     )
     if order_no:
         query = query.where(t.c.order_no == order_no)
+    orders = conn.execute(query).all()
+    if not orders:
+        return
     custody: dict[Any, list[Any]] = {}
     for c in conn.execute(sa.select(schema.custody)):
         custody.setdefault(c.post_id, []).append(c)
     a = schema.accounts
     owning: dict[Any, int] = {}
     unrotated: dict[Any, int] = {}
-    for r in conn.execute(
-        sa.select(a.c.post_id, a.c.rotation_due_at).where(a.c.post_id.is_not(None))
+    for post_id, accounts, due in conn.execute(
+        sa.select(a.c.post_id, sa.func.count(), sa.func.count(a.c.rotation_due_at))
+        .where(a.c.post_id.is_not(None))
+        .group_by(a.c.post_id)
     ):
-        owning[r.post_id] = owning.get(r.post_id, 0) + 1
-        if r.rotation_due_at is not None:
-            unrotated[r.post_id] = unrotated.get(r.post_id, 0) + 1
-    for row in conn.execute(query):
+        owning[post_id], unrotated[post_id] = accounts, due
+    for row in orders:
         post_id = row.from_post_id
         if post_id is None or not owning.get(post_id):
             yield LineStatus(

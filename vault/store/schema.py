@@ -160,7 +160,7 @@ accounts = sa.Table(
     sa.Column("rotation_reason", sa.String(300), nullable=True),
     *_stamps(),
     # The officer whose rotation report escrowed the current credentials, when this registry no
-    # longer holds them itself (see vault.records.sealing.credential_state).
+    # longer holds them itself (see vault.records.accounts.credential_state).
     sa.Column("escrowed_by", sa.String(100), nullable=True),
     # A closed page or a deleted profile: out of lists and audits, kept with its history.
     sa.Column("archived_at", UTCDateTime(), nullable=True),

@@ -12,11 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
-
 from vault.errors import InvalidInputError
 from vault.model import DEFAULT_TIMEZONE, slug
-from vault.store import schema
+from vault.store import reads
 
 
 def _positive_days(value: str) -> int:
@@ -143,17 +141,15 @@ SETTINGS: dict[str, Setting] = {
 INTERNAL = ("registry_id", "created_at", "key_mode")
 
 
-def read_all(conn: sa.Connection) -> dict[str, Any]:
+def read_all(conn: Any) -> dict[str, Any]:
     values = {name: s.default for name, s in SETTINGS.items()}
-    for name, raw in conn.execute(sa.select(schema.settings.c.name, schema.settings.c.value)):
+    for name, raw in reads.rows(conn, "settings_all"):
         values[name] = json.loads(raw)
     return values
 
 
-def read(conn: sa.Connection, name: str) -> Any:
-    raw = conn.execute(
-        sa.select(schema.settings.c.value).where(schema.settings.c.name == name)
-    ).scalar()
+def read(conn: Any, name: str) -> Any:
+    raw = reads.scalar(conn, "setting", name=name)
     if raw is not None:
         return json.loads(raw)
     if name in SETTINGS:
@@ -161,13 +157,15 @@ def read(conn: sa.Connection, name: str) -> Any:
     return None
 
 
-def day_first(conn: sa.Connection) -> bool:
+def day_first(conn: Any) -> bool:
     """Whether dates written with slashes put the day first (the ``date_order`` setting)."""
     return bool(read(conn, "date_order") != "month-first")
 
 
-def write(conn: sa.Connection, name: str, value: Any) -> None:
+def write(conn: Any, name: str, value: Any) -> None:
     """Store a setting inside the caller's write transaction (which logs the change)."""
+    from vault.store import schema
+
     t = schema.settings
     encoded = json.dumps(value)
     updated = conn.execute(t.update().where(t.c.name == name).values(value=encoded)).rowcount

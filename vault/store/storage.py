@@ -21,14 +21,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import sqlalchemy as sa
-from sqlalchemy import event
+from typing import TYPE_CHECKING, Any
 
 from vault.errors import RegistryError, SchemaError, ServerUnavailable, StorageError
-from vault.store import files, journal, migrations, settings
+from vault.store import files, migrations, reads
 from vault.store.location import Location
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+# SQLAlchemy is imported by the functions that use it: a SQLite registry is opened and read
+# (:meth:`Registry.reads`) with the standard library alone.
 
 # 'handover' in ASCII: the advisory lock every writer of a PostgreSQL registry takes.
 WRITER_LOCK_KEY = 0x68616E646F766572
@@ -36,6 +39,9 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 def _make_engine(location: Location, read_only: bool) -> sa.Engine:
+    import sqlalchemy as sa
+    from sqlalchemy import event
+
     if location.path is not None:
         path = location.path
         engine = sa.create_engine(
@@ -74,7 +80,9 @@ def _make_engine(location: Location, read_only: bool) -> sa.Engine:
 CONNECTION_STATES = ("57P01", "57P02", "57P03")
 
 
-def _connection_lost(exc: sa.exc.SQLAlchemyError) -> bool:
+def _connection_lost(exc: Exception) -> bool:
+    import sqlalchemy as sa
+
     if getattr(exc, "connection_invalidated", False):
         return True
     if not isinstance(exc, (sa.exc.OperationalError, sa.exc.InterfaceError)):
@@ -96,10 +104,14 @@ def _reason(error: object) -> str:
 
 
 def _storage_error(
-    exc: sa.exc.SQLAlchemyError, location: Location, *, committing: bool = False
+    exc: sa.exc.SQLAlchemyError | sqlite3.Error, location: Location, *, committing: bool = False
 ) -> StorageError:
-    orig = getattr(exc, "orig", None)
+    """A driver's error (SQLAlchemy's, or the standard library's on the SQLite read path) as
+    one line that says what it means for the user's change."""
+    orig = exc if isinstance(exc, sqlite3.Error) else getattr(exc, "orig", None)
     if location.path is None and _connection_lost(exc):
+        import sqlalchemy as sa
+
         url = sa.make_url(location.url)
         host = url.host or url.query.get("host") or "local socket"
         where = f"{host}{f':{url.port}' if url.port else ''}/{url.database}"
@@ -167,6 +179,8 @@ class Tx:
         object_ref: str | None = None,
         **details: Any,
     ) -> None:
+        from vault.store import journal
+
         prev = self.log_head if self.log_head is not None else journal.head(self.conn)
         self.log_head = journal.append(
             self.conn,
@@ -188,8 +202,10 @@ class Tx:
 class Registry:
     """An open registry: its location, engine, clock, who is acting, and how keys are unlocked.
 
-    ``unlocker`` is whatever the user brought to open sealed data with; the storage layer only
-    carries it (:func:`vault.crypto.unlock.unlocker_of` gives it its type).
+    ``unlocker`` is whatever the user brought to open sealed data with, or a function that
+    gathers it when first needed (a command that opens nothing then never loads the
+    cryptography); the storage layer only carries it (:func:`vault.crypto.unlock.unlocker_of`
+    gives it its type).
 
     ``actor`` is who the log records: an officer's id once their identity signs for the change
     (:meth:`Tx.act_as`), else as given, e.g. ``it-cell (declared)``. When it is only the
@@ -254,6 +270,8 @@ class Registry:
         """A read-only transaction: one consistent snapshot for a listing or an audit. It is
         never committed: closing the connection ends it (and a lost connection's failure to
         roll back is not the error worth reporting)."""
+        import sqlalchemy as sa
+
         try:
             conn = self.engine.connect()
         except sa.exc.SQLAlchemyError as exc:
@@ -268,6 +286,30 @@ class Registry:
                 conn.close()
 
     @contextmanager
+    def reads(self) -> Iterator[reads.Reader]:
+        """A read-only snapshot for the queries of :mod:`vault.store.queries`: on SQLite a
+        connection of the standard library's (SQLAlchemy is not imported), on PostgreSQL one
+        of SQLAlchemy's."""
+        path = self.location.path
+        if path is None:
+            with self.read() as conn:
+                yield reads.AlchemyReader(conn)
+            return
+        try:
+            plain = files.connect(path, read_only=self.read_only)
+        except sqlite3.Error as exc:
+            raise _storage_error(exc, self.location) from exc
+        try:
+            plain.isolation_level = None
+            plain.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            plain.execute("BEGIN")
+            yield reads.SqliteReader(plain)
+        except sqlite3.Error as exc:
+            raise _storage_error(exc, self.location) from exc
+        finally:
+            plain.close()
+
+    @contextmanager
     def write(self, *, new: bool = False) -> Iterator[Tx]:
         """A write transaction that holds the registry's single writer lock until it ends.
 
@@ -275,6 +317,8 @@ class Registry:
         not be dated before changes already made) and the actor resolved. ``new`` is for the
         transaction that creates the schema, when there is no log yet.
         """
+        import sqlalchemy as sa
+
         if self.read_only:
             raise RegistryError(
                 f"{self.location.display} cannot be written here (a read-only file, folder or "
@@ -284,7 +328,9 @@ class Registry:
         try:
             try:
                 yield self._begin(conn, new)
-            except sa.exc.SQLAlchemyError as exc:
+            except (sa.exc.SQLAlchemyError, sqlite3.Error) as exc:
+                # sqlite3's own errors come from the queries of vault.store.reads, which run on
+                # the transaction's driver connection.
                 raise _storage_error(exc, self.location) from exc
             try:
                 conn.commit()
@@ -298,6 +344,8 @@ class Registry:
     def _writer(self) -> sa.Connection:
         """A connection in a transaction that holds the writer lock, on the file that is the
         registry now (one replaced while we waited is let go, and the new one opened)."""
+        import sqlalchemy as sa
+
         replaced = 0
         while True:
             try:
@@ -326,6 +374,8 @@ class Registry:
                 raise
 
     def _begin(self, conn: sa.Connection, new: bool) -> Tx:
+        from vault.store import journal, settings
+
         now = self.clock()
         tx = Tx(conn, self, self.actor, now, clock_overridden=self.clock_overridden)
         if new:
@@ -342,20 +392,32 @@ class Registry:
 def _revision(location: Location) -> str | None:
     """The schema revision of the registry at ``location``, read without changing anything
     (a SQLite file that is no registry must not be turned to WAL mode by a look at it)."""
+    if location.path is not None:
+        try:
+            plain = files.connect(location.path, read_only=True)
+            try:
+                if not plain.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+                ).fetchone():
+                    return None
+                row = plain.execute("SELECT version_num FROM alembic_version").fetchone()
+                return None if row is None else str(row[0])
+            finally:
+                plain.close()
+        except sqlite3.Error as exc:
+            raise _storage_error(exc, location) from exc
+    import sqlalchemy as sa
+
     engine = _make_engine(location, read_only=True)
     try:
         with engine.connect() as conn:
-            return _schema_revision(conn)
+            if not sa.inspect(conn).has_table("alembic_version"):
+                return None
+            return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
     except sa.exc.SQLAlchemyError as exc:
         raise _storage_error(exc, location) from exc
     finally:
         engine.dispose()
-
-
-def _schema_revision(conn: sa.Connection) -> str | None:
-    if not sa.inspect(conn).has_table("alembic_version"):
-        return None
-    return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def open_registry(

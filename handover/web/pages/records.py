@@ -37,6 +37,14 @@ def history(desk: Desk, ref: str) -> list[Any]:
     return list_entries(registry_of(desk), obj=ref)
 
 
+def account_of(reg: Any, ref: str) -> Any:
+    """An account's record, without its page roles (the one place this page reads it)."""
+    from vault.records import accounts
+
+    account, _roles = accounts.show(reg, ref)
+    return account
+
+
 def _filters(*names: str) -> dict[str, str]:
     return {n: request.args.get(n, "").strip() for n in names}
 
@@ -44,7 +52,7 @@ def _filters(*names: str) -> dict[str, str]:
 def _fields(values: dict[str, str]) -> Any:
     """The account's fields as the form gives them; an emptied field is cleared, as ``""`` on
     the command line."""
-    from vault.records.accounts import AccountFields
+    from vault.records.account_changes import AccountFields
 
     return AccountFields(
         post=values["post"],
@@ -162,11 +170,7 @@ def register(app: Flask, desk: Desk) -> None:
             ),
             f,
         )
-        rows = [
-            a
-            for a in found or []
-            if matches(f["q"], a["ref"], a["post"], a["officer"], a["login_email"])
-        ]
+        rows = [a for a in found or [] if matches(f["q"], a.ref, a.post, a.officer, a.login_email)]
         return render_template(
             "accounts.html",
             rows=rows,
@@ -179,9 +183,8 @@ def register(app: Flask, desk: Desk) -> None:
 
     @app.get("/accounts/<path:ref>")
     def account_show(ref: str) -> Any:
-        from vault.records import accounts
 
-        account = accounts.show(registry_of(desk), ref)
+        account = account_of(registry_of(desk), ref)
         return render_template(
             "account.html",
             a=account,
@@ -193,12 +196,12 @@ def register(app: Flask, desk: Desk) -> None:
 
     @app.post("/accounts/<path:ref>/verify")
     def account_verify(ref: str) -> Any:
-        from vault.records import accounts
+        from vault.records import account_changes
 
         reg = registry_of(desk)
         values = form_values("status", "evidence", "on")
         done, outcome = attempt(
-            lambda: accounts.record_verification(
+            lambda: account_changes.record_verification(
                 reg,
                 ref,
                 values["status"],
@@ -209,7 +212,7 @@ def register(app: Flask, desk: Desk) -> None:
         )
         if done is not None:
             return redirect(url_for("account_show", ref=done.ref), code=303)
-        account = accounts.show(reg, ref)
+        account = account_of(reg, ref)
         return render_template(
             "account.html",
             a=account,
@@ -221,13 +224,13 @@ def register(app: Flask, desk: Desk) -> None:
 
     @app.route("/account/new", methods=["GET", "POST"])
     def account_new() -> Any:
-        from vault.records import accounts
+        from vault.records import account_changes
 
         values = form_values(*ACCOUNT_FIELDS)
         errors: dict[str, str] = {}
         if request.method == "POST":
             made, outcome = attempt(
-                lambda: accounts.add(
+                lambda: account_changes.add(
                     registry_of(desk),
                     values["ref"],
                     _fields(values),
@@ -247,18 +250,18 @@ def register(app: Flask, desk: Desk) -> None:
 
     @app.route("/account/edit/<path:ref>", methods=["GET", "POST"])
     def account_edit(ref: str) -> Any:
-        from vault.records import accounts
+        from vault.records import account_changes
 
         reg = registry_of(desk)
         values = form_values(*ACCOUNT_FIELDS)
         errors: dict[str, str] = {}
         if request.method == "POST":
-            done, outcome = attempt(lambda: accounts.edit(reg, ref, _fields(values)), values)
+            done, outcome = attempt(lambda: account_changes.edit(reg, ref, _fields(values)), values)
             if done is not None:
                 return redirect(url_for("account_show", ref=done.ref), code=303)
             errors = outcome.errors
         else:
-            a = accounts.show(reg, ref)
+            a = account_of(reg, ref)
             values.update(
                 ref=a.ref,
                 post=a.post or "",

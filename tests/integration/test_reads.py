@@ -1,0 +1,208 @@
+"""Every query of the catalog gives the same rows on SQLite (compiled text on the standard
+library's ``sqlite3``) as on PostgreSQL (the statement through SQLAlchemy), and every command that
+reads through it prints the same on both.
+
+The PostgreSQL registry is built with the CLI and then copied row for row into a new SQLite
+registry, so both hold the same records with the same ids and times: any difference is the
+reading's, not the data's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from bench import dataset
+from tests.conftest import Cli, engine_for
+from vault.store import compiled, migrations, queries, reads, schema
+
+pytestmark = pytest.mark.postgres_only
+
+
+def _build(cli: Cli, root: Path) -> None:
+    """Posts, officers and accounts from the district sheets, then every kind of record a read
+    returns: personal accounts, overrides, verification with evidence, a rename, an archive,
+    page roles (one ended), rotation deadlines, and text that needs escaping in JSON."""
+    files = dataset.write(root / "sheets", 120)
+    cli.ok("config", "domains", "add", dataset.DOMAIN)
+    for kind, path in (("posts", files.posts), ("officers", files.officers)):
+        cli.ok("import", kind, str(path))
+    cli.ok("import", "accounts", str(files.accounts))
+    cli.ok("account", "add", "x:@Own", "--kind", "personal", "--officer", "off-000001")
+    cli.ok(
+        "account", "add", "facebook:legacy.page", "--post", "collector-anand",
+        "--login-email", "someone@gmail.com", "--allow-personal", 'legacy "page"\tmoving\u202e',
+    )  # fmt: skip
+    cli.ok("account", "verify", "facebook:legacy.page", "--status", "verified",
+           "--evidence", "mail of 02/03/2026 \u0a95\u0ab2\u0ac7\u0a95\u0acd\u0a9f\u0ab0",
+           "--on", "02/03/2026")  # fmt: skip
+    cli.ok("account", "rename", "facebook:legacy.page", "legacy.page2")
+    cli.ok("account", "archive", "x:@Own", "--reason", "closed")
+    cli.ok("account", "role", "add", "facebook:legacy.page2", "--officer", "off-000001",
+           "--role", "admin")  # fmt: skip
+    cli.ok("account", "role", "add", "facebook:legacy.page2", "--officer", "off-000002",
+           "--role", "editor")  # fmt: skip
+    cli.ok("account", "role", "end", "facebook:legacy.page2", "--officer", "off-000002",
+           "--role", "editor")  # fmt: skip
+    with engine_for(cli.location).begin() as conn:
+        conn.execute(
+            sa.text(
+                "UPDATE accounts SET rotation_due_at = :t, rotation_reason = 'handover' "
+                "WHERE handle LIKE '@collector_anand%'"
+            ),
+            {"t": dt.datetime(2026, 12, 1, 9, 30, 0, 250000, tzinfo=dt.UTC)},
+        )
+
+
+def _copy_to_sqlite(source: str, target: Path) -> None:
+    """The registry at ``source`` (PostgreSQL) as a SQLite file with the same rows."""
+    src, dst = engine_for(source), engine_for(str(target))
+    try:
+        with src.connect() as reading, dst.begin() as writing:
+            migrations.upgrade(writing)
+            for table in schema.metadata.sorted_tables:
+                writing.execute(table.delete())
+                rows = [dict(r._mapping) for r in reading.execute(sa.select(table))]
+                if rows:
+                    writing.execute(table.insert(), rows)
+    finally:
+        src.dispose()
+        dst.dispose()
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """(the PostgreSQL CLI, the same registry on SQLite, and facts for parameters)."""
+    from tests.conftest import _cli_factory, _drop, _new_location
+
+    root = tmp_path_factory.mktemp("reads")
+    made: list[str] = []
+    cli = _cli_factory(root, lambda n: _new_location(root, n, made))("pg")
+    _build(cli, root)
+    copy = root / "copy.db"
+    _copy_to_sqlite(cli.location, copy)
+    engine = engine_for(cli.location)
+    with engine.connect() as conn:
+        facts = {
+            "accounts": conn.execute(sa.select(schema.accounts)).all(),
+            "posts": conn.execute(sa.select(schema.posts.c.id)).scalars().all(),
+            "officers": conn.execute(sa.select(schema.officers.c.id)).scalars().all(),
+            "names": conn.execute(sa.select(schema.account_names)).all(),
+            "settings": conn.execute(sa.select(schema.settings.c.name)).scalars().all(),
+        }
+    engine.dispose()
+    yield cli, dataclasses.replace(cli, location=str(copy)), facts
+    _drop(made)
+
+
+def _listing(facts: dict[str, Any]) -> list[dict[str, Any]]:
+    empty = dict.fromkeys(("post", "district", "level", "platform", "status", "kind"))
+    return [
+        {**empty, "archived": False},
+        {**empty, "archived": True},
+        {**empty, "post": "collector-anand", "archived": False},
+        {**empty, "district": "anand", "platform": "x", "archived": False},
+        {**empty, "level": "state", "status": "verified", "archived": False},
+        {**empty, "kind": "personal", "archived": True},
+        {**empty, "status": "lapsed", "archived": False},
+    ]
+
+
+def _some(rows: list[Any], n: int = 12) -> list[Any]:
+    return rows[:: max(1, len(rows) // n)]
+
+
+# For each query, the parameters it is run with: ids and keys taken from the data, so that each
+# query returns rows at least once (checked below).
+PARAMETERS: dict[str, Callable[[dict[str, Any]], list[dict[str, Any]]]] = {
+    "settings_all": lambda f: [{}],
+    "setting": lambda f: [{"name": n} for n in [*f["settings"], "no such setting"]],
+    "account_by_handle": lambda f: (
+        [{"platform": a.platform, "key": a.handle_key} for a in _some(f["accounts"])]
+        + [{"platform": "x", "key": "@nobody"}]
+    ),
+    "account_by_former_handle": lambda f: [
+        {"platform": n.platform, "key": n.handle_key} for n in f["names"]
+    ],
+    "post_slug": lambda f: [{"id": i} for i in _some(f["posts"])],
+    "officer_service_id": lambda f: [{"id": i} for i in _some(f["officers"])],
+    "former_handles": lambda f: [{"account_id": a.id} for a in f["accounts"]],
+    "verification_history": lambda f: [{"account_id": a.id} for a in _some(f["accounts"], 40)],
+    "contact_overrides": lambda f: [{"account_id": a.id} for a in f["accounts"]],
+    "page_roles": lambda f: [
+        {"account_id": a, "post_id": p, "ended": e}
+        for a in (None, *(x.id for x in f["accounts"] if x.handle == "legacy.page2"))
+        for p in (None, *{x.post_id for x in f["accounts"] if x.handle == "legacy.page2"})
+        for e in (False, True)
+    ],
+    "verification_counts": lambda f: [{}],
+    "account_listing": _listing,
+}
+
+
+def test_every_query_has_parameters() -> None:
+    assert set(PARAMETERS) == set(queries.QUERIES) == set(compiled.QUERIES)
+
+
+def test_every_query_gives_the_same_rows_on_both(both: Any) -> None:
+    pg_cli, sqlite_cli, facts = both
+    plain = sqlite3.connect(sqlite_cli.location)
+    engine = engine_for(pg_cli.location)
+    try:
+        with engine.connect() as conn:
+            on_sqlite, on_pg = reads.SqliteReader(plain), reads.AlchemyReader(conn)
+            for name, make in PARAMETERS.items():
+                found = 0
+                for params in make(facts):
+                    expected = on_pg.all(name, **params)
+                    assert on_sqlite.all(name, **params) == expected, (name, params)
+                    assert [type(v) for r in on_sqlite.all(name, **params) for v in r] == [
+                        type(v) for r in expected for v in r
+                    ], (name, params)
+                    found += len(expected)
+                assert found, f"{name} returned no rows for any of its parameters"
+            for name in compiled.JSON:
+                for params in PARAMETERS[name](facts):
+                    texts = list(on_sqlite.json(name, **params))
+                    assert texts == list(on_pg.json(name, **params)), (name, params)
+                    rows = on_pg.all(name, **params)
+                    kinds = compiled.QUERIES[name][2]
+                    assert [json.loads(t) for t in texts] == [
+                        {
+                            k: reads.json_value(kind, v)
+                            for (k, v), kind in zip(r._asdict().items(), kinds, strict=True)
+                        }
+                        for r in rows
+                    ]
+    finally:
+        engine.dispose()
+        plain.close()
+
+
+COMMANDS = [
+    ("account", "list"),
+    ("account", "list", "--json"),
+    ("account", "list", "--format", "csv"),
+    ("account", "list", "--archived", "--kind", "personal"),
+    ("account", "list", "--district", "Anand", "--json"),
+    ("account", "show", "facebook:legacy.page"),
+    ("account", "show", "facebook:legacy.page2", "--json"),
+    ("account", "show", "x:@Own", "--json"),
+    ("account", "role", "list", "--format", "json"),
+]
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=" ".join)
+def test_commands_print_the_same_on_both(both: Any, args: tuple[str, ...]) -> None:
+    pg_cli, sqlite_cli, _ = both
+    on_pg = pg_cli.ok(*args).stdout
+    assert sqlite_cli.ok(*args).stdout == on_pg
+    assert on_pg.strip() not in ("", "[]", "(none)")

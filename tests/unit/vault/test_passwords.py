@@ -1,0 +1,52 @@
+"""The weak-password policy, case by case, and its fast run check against the plain definition."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from vault.crypto import passwords
+
+NAMES = ("@collector_kheda_x", "collector-kheda", "Kheda")
+
+
+@pytest.mark.parametrize(
+    ("password", "why"),
+    [
+        ("Kheda@12345", "shorter than 12 characters"),
+        ("abcdefghijkmnp", "fewer than 16 characters, of fewer than three kinds"),
+        ("Tq7#vLm2-Pz9!wRxxxx", "a run of repeated or consecutive characters"),
+        ("Tq7#vLm2-9876-wRx", "a run of repeated or consecutive characters"),
+        ("Tq7#vLm2-Pz9!wRx-Ωψχφ", "a run of repeated or consecutive characters"),
+        ("Tq7#GUJ4RAT-Pz9!w", "it holds a name anyone would try (gujarat)"),
+        ("Tq7#KHEDA-Pz9!wRx", "it holds a name anyone would try (kheda)"),
+        ("Tq7#vLm2-Pz9!wRx", None),
+        ("correct horse battery staple", None),
+    ],
+)
+def test_the_policy(password: str, why: str | None) -> None:
+    assert passwords.weakness(password, NAMES) == why
+
+
+def _plain_runs(text: str) -> bool:
+    for i in range(len(text) - 3):
+        steps = {ord(text[i + k + 1]) - ord(text[i + k]) for k in range(3)}
+        if len(steps) == 1 and steps.pop() in (-1, 0, 1):
+            return True
+    return False
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=24))
+def test_runs_in_ascii_as_defined(text: str) -> None:
+    assert passwords._runs(text) == _plain_runs(text)
+
+
+@given(st.text(alphabet=st.sampled_from("abcdABCD0123-_ કખગઘ\u00ff\u0100"), max_size=24))
+def test_runs_in_any_text_as_defined(text: str) -> None:
+    assert passwords._runs(text) == _plain_runs(text)
+
+
+def test_generated_passwords_pass_the_policy() -> None:
+    for _ in range(200):
+        assert passwords.weakness(passwords.generate(), NAMES) is None

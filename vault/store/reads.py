@@ -1,0 +1,167 @@
+"""Running the queries of :mod:`vault.store.queries` by name, on whichever database holds the
+registry, with the same rows as the result.
+
+On SQLite the compiled text of :mod:`vault.store.compiled` runs on the standard library's
+``sqlite3`` connection (a connection of its own for a read, or the one under a write
+transaction), and each value becomes what SQLAlchemy would give: a ``uuid.UUID``, an aware UTC
+``datetime``, a ``date``, a ``bool``. On PostgreSQL the statement runs through SQLAlchemy. Either
+way a row is a named tuple of the query's columns, so code that reads rows does not know which
+database it read. Nothing here imports SQLAlchemy unless a PostgreSQL connection is given.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import uuid
+from collections import namedtuple
+from collections.abc import Callable, Iterator
+from functools import cache
+from typing import Any
+
+from vault.store import compiled
+
+BATCH = 2000
+
+
+@cache
+def row_type(name: str) -> Any:
+    """The named tuple of a query's rows."""
+    return namedtuple(f"{name}_row", compiled.QUERIES[name][1])
+
+
+def _utc(stored: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(stored).replace(tzinfo=dt.UTC)
+
+
+CONVERT: dict[str, Callable[[Any], Any]] = {
+    "uuid": lambda hex32: uuid.UUID(hex=hex32),
+    "utc": _utc,
+    "date": dt.date.fromisoformat,
+    "bool": bool,
+}
+
+
+def _bind(value: Any) -> Any:
+    """A parameter as SQLAlchemy would store it on SQLite."""
+    if isinstance(value, uuid.UUID):
+        return value.hex
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def json_value(kind: str | None, value: Any) -> Any:
+    """A column's value as the JSON listing writes it (and SQLite's JSON form makes it)."""
+    if value is None or kind is None or kind == "bool":
+        return value
+    return str(value) if kind == "uuid" else value.isoformat()
+
+
+class SqliteReader:
+    """Queries by name on a standard-library SQLite connection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def _execute(
+        self, name: str, params: dict[str, Any]
+    ) -> tuple[sqlite3.Cursor, Callable[..., Any]]:
+        sql, _names, kinds, constants = compiled.QUERIES[name]
+        bound = {**constants, **{k: _bind(v) for k, v in params.items()}}
+        cursor = self.conn.execute(sql, bound)
+        make = row_type(name)._make
+        steps = [(i, CONVERT[kind]) for i, kind in enumerate(kinds) if kind is not None]
+        if not steps:
+            return cursor, make
+
+        def convert(row: tuple[Any, ...]) -> Any:
+            values = list(row)
+            for i, step in steps:
+                if values[i] is not None:
+                    values[i] = step(values[i])
+            return make(values)
+
+        return cursor, convert
+
+    def stream(self, name: str, /, **params: Any) -> Iterator[Any]:
+        cursor, make = self._execute(name, params)
+        while batch := cursor.fetchmany(BATCH):
+            yield from map(make, batch)
+
+    def all(self, name: str, /, **params: Any) -> list[Any]:
+        cursor, make = self._execute(name, params)
+        return list(map(make, cursor.fetchall()))
+
+    def json(self, name: str, /, **params: Any) -> Iterator[str]:
+        """Each row as the JSON text SQLite writes for it."""
+        sql, constants = compiled.JSON[name]
+        cursor = self.conn.execute(sql, {**constants, **{k: _bind(v) for k, v in params.items()}})
+        while batch := cursor.fetchmany(BATCH):
+            for (text,) in batch:
+                yield text
+
+
+class AlchemyReader:
+    """Queries by name through SQLAlchemy (PostgreSQL)."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    def stream(self, name: str, /, **params: Any) -> Iterator[Any]:
+        from vault.store import queries
+
+        make = row_type(name)._make
+        for row in self.conn.execute(queries.statement(name), params).yield_per(BATCH):
+            yield make(row)
+
+    def all(self, name: str, /, **params: Any) -> list[Any]:
+        return list(self.stream(name, **params))
+
+    def json(self, name: str, /, **params: Any) -> Iterator[str]:
+        kinds = compiled.QUERIES[name][2]
+        encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        for row in self.stream(name, **params):
+            pairs = zip(row._asdict().items(), kinds, strict=True)
+            yield encode({k: json_value(kind, v) for (k, v), kind in pairs})
+
+
+Reader = SqliteReader | AlchemyReader
+
+
+def reader(conn: Any) -> Reader:
+    """The reader for a connection: a reader as it is, a ``sqlite3`` connection, or an
+    SQLAlchemy connection (on SQLite, its driver connection: the same transaction)."""
+    if isinstance(conn, (SqliteReader, AlchemyReader)):
+        return conn
+    if isinstance(conn, sqlite3.Connection):
+        return SqliteReader(conn)
+    if conn.dialect.name == "sqlite":
+        return SqliteReader(conn.connection.dbapi_connection)
+    return AlchemyReader(conn)
+
+
+def first(conn: Any, name: str, /, **params: Any) -> Any:
+    """The first row of a query, or ``None``."""
+    return next(iter(reader(conn).stream(name, **params)), None)
+
+
+def scalar(conn: Any, name: str, /, **params: Any) -> Any:
+    """The first column of the first row, or ``None``."""
+    row = first(conn, name, **params)
+    return None if row is None else row[0]
+
+
+def rows(conn: Any, name: str, /, **params: Any) -> list[Any]:
+    return reader(conn).all(name, **params)
+
+
+def scalars(conn: Any, name: str, /, **params: Any) -> list[Any]:
+    return [row[0] for row in reader(conn).all(name, **params)]
