@@ -15,7 +15,7 @@ import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
-from typing import Any
+from typing import Any, TextIO
 
 Columns = Sequence[tuple[str, str]]
 # Joiners that Indic (and Arabic) scripts need inside words: kept there, shown anywhere else.
@@ -134,29 +134,33 @@ def json_value(value: Any) -> None:
     sys.stdout.write(visible_json(text) + "\n")
 
 
-def json_report(head: dict[str, Any], key: str, items: Iterable[dict[str, Any]]) -> None:
+def json_report(
+    head: dict[str, Any], key: str, items: Iterable[dict[str, Any]], out: TextIO | None = None
+) -> None:
     """A JSON object whose ``key`` holds a long list: the list is streamed one item per line,
-    the rest written whole (``indent`` would switch json to its slow pure-Python encoder)."""
-    out = sys.stdout
+    the rest written whole (``indent`` would switch json to its slow pure-Python encoder).
+    Written to ``out`` (a download on the web page), else standard output."""
+    out = out or sys.stdout
     encode = _encoder()
     out.write("{\n")
     for name, value in head.items():
         out.write(f"  {encode(name)}: {encode(value)},\n")
     out.write(f"  {encode(key)}: ")
-    json_stream(items)
+    json_stream(items, out=out)
     out.write("}\n")
 
 
-def json_stream(rows: Iterable[dict[str, Any]]) -> None:
-    """A JSON array of ``rows``, one object per line, streamed."""
-    json_texts(map(json.JSONEncoder(ensure_ascii=False, default=str).encode, rows))
+def json_stream(rows: Iterable[dict[str, Any]], out: TextIO | None = None) -> None:
+    """A JSON array of ``rows``, one object per line, streamed (to ``out``, else standard
+    output)."""
+    json_texts(map(json.JSONEncoder(ensure_ascii=False, default=str).encode, rows), out=out)
 
 
-def json_texts(encoded: Iterable[str], chunk: int = 500) -> None:
+def json_texts(encoded: Iterable[str], chunk: int = 500, out: TextIO | None = None) -> None:
     """A JSON array of objects already encoded (by SQLite, for a listing), one per line, made
     visible (:func:`visible_json`) and written in chunks: one write per chunk is several times
     faster than one per row, and memory stays flat."""
-    out = sys.stdout
+    out = out or sys.stdout
     batch: list[str] = []
     started = False
     for text in encoded:
@@ -184,9 +188,9 @@ def spreadsheet_safe(text: str) -> str:
     return text
 
 
-def csv_stream(rows: Iterable[dict[str, Any]], columns: Columns) -> None:
+def csv_stream(rows: Iterable[dict[str, Any]], columns: Columns, out: TextIO | None = None) -> None:
     """CSV for spreadsheets: every cell inert for a terminal and safe for a spreadsheet."""
-    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer = csv.writer(out or sys.stdout, lineterminator="\n")
     writer.writerow([key for key, _ in columns])
     for row in rows:
         writer.writerow([spreadsheet_safe(_cell(row.get(key))) for key, _ in columns])
