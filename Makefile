@@ -8,7 +8,7 @@ TESTS ?=
 LANGUAGES := gu hi
 CATALOGS := $(foreach l,$(LANGUAGES),handover/locale/$(l)/LC_MESSAGES/handover.mo)
 
-.PHONY: demo test lint format bench deps venv clean messages wheel
+.PHONY: demo demo-web test lint format bench deps venv clean messages wheel
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ wheel: venv
 
 deps:
 	scripts/system-deps
+
+# The web page on the demo's IT cell registry (make demo first); Ctrl+C stops it.
+demo-web: venv
+	@test -f demo/it-cell.db || { echo "run 'make demo' first"; exit 1; }
+	HANDOVER_REGISTRY=demo/it-cell.db $(BIN)/handover serve --out-dir demo
 
 demo: venv
 	scripts/demo

@@ -2,7 +2,9 @@
 order (the command line asks between them; a web page can too).
 
 1. :func:`posts_to_give` — the posts whose holder's keys are at hand here.
-2. The successor's card is imported (:mod:`handover.card`), its safety code read aloud.
+2. The successor: their card read (:func:`read_successor`), its safety code read aloud, then
+   recorded (:func:`accept_successor`); or a successor whose card is on record already
+   (:func:`successor_on_record`).
 3. :func:`vault.exchange.preview.preview` — what goes in, what is missing, every warning.
 4. :func:`make_folder` — the packet, the outgoing officer's card, the charge report and a
    READ-ME, in a new folder ``handover-POST-DATE``, which appears whole or not at all.
@@ -21,12 +23,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from handover import card, packet, reports
-from handover.errors import FileError
+from handover.errors import FileError, UsageError
 from handover.i18n import _, day, when
 from vault.errors import WriteError
 
 if TYPE_CHECKING:
     from vault.exchange.charge import Charge
+    from vault.records.identities import OnRecord
     from vault.store.storage import Registry
 
 
@@ -62,6 +65,54 @@ def posts_to_give(registry: Registry) -> list[Holding]:
             .order_by(p.c.slug)
         ).all()
     return [Holding(r.slug, r.title, r.service_id, r.name) for r in rows if r.id in local]
+
+
+@dataclass(frozen=True)
+class Successor:
+    """A successor's card as read, and what this registry already holds of them: a person
+    compares the card's safety code with the one read aloud before it is recorded."""
+
+    card: card.Card
+    known: OnRecord
+
+    @property
+    def needs_confirming(self) -> bool:
+        return not self.known.same_keys
+
+
+def read_successor(registry: Registry, data: bytes) -> Successor:
+    """The successor's identity card, checked, beside what is on record of them here."""
+    from vault.records import identities
+
+    info = card.read(data)
+    return Successor(
+        info, identities.on_record(registry, info.officer, info.age_recipient, info.signing_key)
+    )
+
+
+def accept_successor(registry: Registry, successor: Successor, confirmed: str) -> str:
+    """Record the successor's card (unless the same keys are on record already), with how its
+    safety code was confirmed; their officer id."""
+    if successor.needs_confirming:
+        card.import_card(registry, successor.card, confirmed=confirmed, replace_reason=None)
+    return successor.card.officer
+
+
+def successor_on_record(registry: Registry, officer: str) -> str:
+    """The successor's officer id, when a card of theirs is on record here."""
+    from vault.crypto import identities
+    from vault.records import officers
+
+    with registry.read() as conn:
+        row = officers.row_by_service_id(conn, officer)
+        on_record = identities.current(conn, row.id)
+    if on_record is None:
+        raise UsageError(
+            _("no card of {officer} is on record: give their card with --to-card FILE").format(
+                officer=row.service_id
+            )
+        )
+    return str(row.service_id)
 
 
 def folder_name(post: str, now: dt.datetime) -> str:

@@ -15,7 +15,7 @@ import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
-from typing import Any
+from typing import Any, TextIO
 
 Columns = Sequence[tuple[str, str]]
 # Joiners that Indic (and Arabic) scripts need inside words: kept there, shown anywhere else.
@@ -134,29 +134,33 @@ def json_value(value: Any) -> None:
     sys.stdout.write(visible_json(text) + "\n")
 
 
-def json_report(head: dict[str, Any], key: str, items: Iterable[dict[str, Any]]) -> None:
+def json_report(
+    head: dict[str, Any], key: str, items: Iterable[dict[str, Any]], out: TextIO | None = None
+) -> None:
     """A JSON object whose ``key`` holds a long list: the list is streamed one item per line,
-    the rest written whole (``indent`` would switch json to its slow pure-Python encoder)."""
-    out = sys.stdout
+    the rest written whole (``indent`` would switch json to its slow pure-Python encoder).
+    Written to ``out`` (a download on the web page), else standard output."""
+    out = out or sys.stdout
     encode = _encoder()
     out.write("{\n")
     for name, value in head.items():
         out.write(f"  {encode(name)}: {encode(value)},\n")
     out.write(f"  {encode(key)}: ")
-    json_stream(items)
+    json_stream(items, out=out)
     out.write("}\n")
 
 
-def json_stream(rows: Iterable[dict[str, Any]]) -> None:
-    """A JSON array of ``rows``, one object per line, streamed."""
-    json_texts(map(json.JSONEncoder(ensure_ascii=False, default=str).encode, rows))
+def json_stream(rows: Iterable[dict[str, Any]], out: TextIO | None = None) -> None:
+    """A JSON array of ``rows``, one object per line, streamed (to ``out``, else standard
+    output)."""
+    json_texts(map(json.JSONEncoder(ensure_ascii=False, default=str).encode, rows), out=out)
 
 
-def json_texts(encoded: Iterable[str], chunk: int = 500) -> None:
+def json_texts(encoded: Iterable[str], chunk: int = 500, out: TextIO | None = None) -> None:
     """A JSON array of objects already encoded (by SQLite, for a listing), one per line, made
     visible (:func:`visible_json`) and written in chunks: one write per chunk is several times
     faster than one per row, and memory stays flat."""
-    out = sys.stdout
+    out = out or sys.stdout
     batch: list[str] = []
     started = False
     for text in encoded:
@@ -184,9 +188,9 @@ def spreadsheet_safe(text: str) -> str:
     return text
 
 
-def csv_stream(rows: Iterable[dict[str, Any]], columns: Columns) -> None:
+def csv_stream(rows: Iterable[dict[str, Any]], columns: Columns, out: TextIO | None = None) -> None:
     """CSV for spreadsheets: every cell inert for a terminal and safe for a spreadsheet."""
-    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer = csv.writer(out or sys.stdout, lineterminator="\n")
     writer.writerow([key for key, _ in columns])
     for row in rows:
         writer.writerow([spreadsheet_safe(_cell(row.get(key))) for key, _ in columns])
@@ -233,14 +237,22 @@ def width(text: str) -> int:
     )
 
 
+def _table_cell(value: Any) -> str:
+    """A table cell for people: :func:`_cell`, with plain text (most cells) decided in C."""
+    if type(value) is str and value.isprintable():
+        return value
+    return _cell(value, people=True)
+
+
 def table(rows: Iterable[dict[str, Any]], columns: Columns, empty: str = "(none)") -> None:
     """Rows as a plain text table, in tabulate's "simple" layout: a header, a rule, one line per
     row, columns two spaces apart and at least two wider than their heading.
 
-    Written here rather than by tabulate, which spends more time deciding what each of 80,000
-    cells is than the listing spends reading them; tabulate still draws tables whose cells hold
-    several lines."""
-    body = [[_cell(row.get(key), people=True) for key, _ in columns] for row in rows]
+    Drawn here rather than by tabulate, which spends more time deciding what each of 80,000
+    cells is than the listing spends reading them: a column of ASCII text is measured and padded
+    by one format string per row; tabulate still draws tables whose cells hold several lines."""
+    keys = [key for key, _ in columns]
+    body = [[_table_cell(row.get(key)) for key in keys] for row in rows]
     if not body:
         sys.stdout.write(empty + "\n")
         return
@@ -252,20 +264,22 @@ def table(rows: Iterable[dict[str, Any]], columns: Columns, empty: str = "(none)
             tabulate(body, headers=heads, tablefmt="simple", disable_numparse=True) + "\n"
         )
         return
-    widths = [
-        max(width(head) + 2, *map(width, (line[i] for line in body)))
-        for i, head in enumerate(heads)
-    ]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(
-            cell + " " * (w - width(cell)) for cell, w in zip(cells, widths, strict=True)
-        ).rstrip()
-
+    widths, wide = [], []
+    for i, (head, column) in enumerate(zip(heads, zip(*body, strict=True), strict=True)):
+        plain = "".join(column).isascii()
+        widths.append(max(width(head) + 2, *map(len if plain else width, column)))
+        if not plain:
+            wide.append(i)
+    for i in wide:  # pad by display width, then let the format string take the cell as it is
+        for cells in (heads, *body):
+            cells[i] += " " * (widths[i] - width(cells[i]))
+    layout = "  ".join("{}" if i in wide else f"{{:<{w}}}" for i, w in enumerate(widths))
     out = sys.stdout
-    out.write(line(heads) + "\n" + "  ".join("-" * w for w in widths) + "\n")
+    out.write(layout.format(*heads).rstrip() + "\n" + "  ".join("-" * w for w in widths) + "\n")
     for start in range(0, len(body), 1000):
-        out.write("".join(line(cells) + "\n" for cells in body[start : start + 1000]))
+        out.write(
+            "".join(layout.format(*cells).rstrip() + "\n" for cells in body[start : start + 1000])
+        )
 
 
 def fields(pairs: Iterable[tuple[str, Any]]) -> None:

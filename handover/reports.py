@@ -420,3 +420,33 @@ def audit_pdf(
             (18, 35, 40, 87),
         )  # fmt: skip
     return doc.output()
+
+
+# The audit's findings as CSV, the columns a spreadsheet of them needs, in this order.
+AUDIT_CSV = (
+    "rule", "severity", "object_type", "object", "level", "district", "post", "reason", "remedy",
+)  # fmt: skip
+
+
+def audit_json(report: Report, out: Any = None) -> None:
+    """The audit as JSON (``handover audit --format json`` and the web page's download)."""
+    from handover import output
+
+    output.json_report(
+        {
+            "rollup": report.rollup,
+            "counts": report.counts,
+            "secrets_checked": report.secrets_checked,
+            "rules_run": report.rules_run,
+        },
+        "findings",
+        (f.to_dict() for f in report.findings),
+        out,
+    )
+
+
+def audit_csv(report: Report, out: Any = None) -> None:
+    """The audit's findings as CSV (``handover audit --format csv`` and the web page's)."""
+    from handover import output
+
+    output.csv_stream((f.to_dict() for f in report.findings), [(k, k) for k in AUDIT_CSV], out)

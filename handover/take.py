@@ -2,13 +2,16 @@
 order (the command line asks between them; a web page can too).
 
 1. :func:`handover.packet.inspect` — who sent the packet, for which post, in which capacity,
-   with which safety code; :func:`sender_card` finds the sender's card beside it.
+   with which safety code; :func:`sender_card` finds the sender's card beside it, and
+   :func:`sender_to_confirm` says whether a person must confirm it (:func:`accept_sender`).
 2. :func:`handover.claim.claim` — the claim, decided by the core's authority rules, and its
    receipt.
 3. Account by account (:func:`to_change`): the handed-over login, a new password
    (:func:`vault.crypto.passwords.generate`) recorded once the platform took it
    (:func:`record_password`), a new authenticator seed checked against the phone's code
    (:func:`check_code`, :func:`record_totp`).
+   Page roles held in person on the post's pages (:func:`roles_to_change`) are recorded as
+   handed over once changed on the platform (:func:`record_role`).
 4. :func:`finish` — once every account is changed: the rotation report for the IT cell and the
    charge report, taken over.
 
@@ -25,9 +28,13 @@ from typing import TYPE_CHECKING
 
 from handover import card as cards
 from handover import claim, reports
+from handover.errors import UsageError
+from handover.i18n import _
 from vault.errors import VaultError
 
 if TYPE_CHECKING:
+    from handover.packet import Inspection
+    from vault.model import Role
     from vault.store.storage import Registry
 
 
@@ -61,8 +68,51 @@ def sender_card(packet_file: Path, sender: str) -> cards.Card | None:
     return None
 
 
+def sender_to_confirm(info: Inspection, found: cards.Card | None) -> cards.Card | None:
+    """The sender's card a person must confirm by its safety code before the packet is taken,
+    or ``None`` when the sender's key is on record here already. ``found`` is the card that came
+    with the packet (beside it, or given)."""
+    if info.sender_known == "key on record":
+        return None
+    if found is None or found.officer != info.sender["officer"]:
+        raise UsageError(
+            _("the sender's card is not on record here, nor beside the packet: give --card FILE")
+        )
+    return found
+
+
+def accept_sender(registry: Registry, found: cards.Card, confirmed: str) -> None:
+    """Record the sender's card, with how its safety code was confirmed."""
+    cards.import_card(registry, found, confirmed=confirmed, replace_reason=None)
+
+
+def roles_to_change(registry: Registry, post: str) -> tuple[str, list[Role]]:
+    """The post's holder here, and the page roles others still hold in person on its pages."""
+    from vault.records import posts, roles
+
+    pending = roles.pending_for(registry, post)
+    if not pending:
+        return "", []
+    with registry.read() as conn:
+        holder = posts.holder_of(conn, posts.row_by_slug(conn, post).id)
+    return (holder[0] if holder else ""), pending
+
+
+def record_role(registry: Registry, role: Role, holder: str) -> None:
+    """A page role changed on the platform: the outgoing holder removed, ``holder`` added."""
+    from vault.records import roles
+
+    roles.hand_over(registry, role.account, role.role, role.holder, holder)
+
+
 def to_change(registry: Registry, post: str) -> list[ToChange]:
     """The post's official accounts whose credentials are still to change since the handover."""
+    return official_accounts(registry, post, pending=True)
+
+
+def official_accounts(registry: Registry, post: str, *, pending: bool = False) -> list[ToChange]:
+    """The post's official accounts (only those still to change, with ``pending``): a page
+    that has recorded an account's new password still enrols its new authenticator."""
     import sqlalchemy as sa
 
     from vault.records import posts
@@ -71,11 +121,10 @@ def to_change(registry: Registry, post: str) -> list[ToChange]:
     a = schema.accounts
     with registry.read() as conn:
         row = posts.row_by_slug(conn, post)
-        rows = conn.execute(
-            sa.select(a)
-            .where(a.c.post_id == row.id, a.c.kind == "official", a.c.rotation_due_at.is_not(None))
-            .order_by(a.c.platform, a.c.handle_key)
-        ).all()
+        query = sa.select(a).where(a.c.post_id == row.id, a.c.kind == "official")
+        if pending:
+            query = query.where(a.c.rotation_due_at.is_not(None))
+        rows = conn.execute(query.order_by(a.c.platform, a.c.handle_key)).all()
     return [
         ToChange(
             f"{r.platform}:{r.handle}",

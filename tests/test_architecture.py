@@ -24,8 +24,9 @@ ROOMS = {
     "vault.audit": 6,
     "vault.exchange": 7,
     "handover": 8,
-    "handover.cli": 9,
-    "handover.__main__": 10,
+    "handover.web": 9,
+    "handover.cli": 10,
+    "handover.__main__": 11,
 }
 
 

@@ -18,9 +18,14 @@ LANGUAGES = ("gu", "hi")
 
 
 def code_messages() -> set[str]:
-    """Every message marked in vault and handover, found as ``make messages`` finds them."""
+    """Every message marked in vault and handover (its code and the web page's templates),
+    found as ``make messages`` finds them."""
     keywords = {**DEFAULT_KEYWORDS, "N_": None}
-    method_map = [("handover/**.py", "python"), ("vault/**.py", "python")]
+    method_map = [
+        ("handover/**.py", "python"),
+        ("vault/**.py", "python"),
+        ("handover/web/templates/**.html", "jinja2"),
+    ]
     return {
         message
         for _file, _line, message, _comments, _context in extract_from_dir(

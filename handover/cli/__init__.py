@@ -51,6 +51,7 @@ LAZY: dict[str, tuple[str, str]] = {
     "restore": ("handover.cli.records", "Recreate a registry from an encrypted backup."),
     "transfers": ("handover.cli.transfers", "Transfer orders and where their handovers stand."),
     "report": ("handover.cli.reports", "PDF reports for the file: charge report, audit."),
+    "serve": ("handover.cli.serve", "The local web page: register, handover, audit (loopback)."),
 }
 
 

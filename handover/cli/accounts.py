@@ -333,9 +333,8 @@ def list_(
         if fmt is output.Format.JSON:
             output.json_texts(accounts.json_listing(reg, filters))
         else:
-            output.rows(
-                (r._asdict() for r in accounts.iter_listing(reg, filters)), LIST_COLUMNS, fmt
-            )
+            found = accounts.iter_listing(reg, filters, table=True)
+            output.rows((r._asdict() for r in found), LIST_COLUMNS, fmt)
 
 
 @app.command("show")

@@ -61,6 +61,7 @@ def audit(
       handover audit --district Ahmedabad
       handover audit --format json --fail-on high
     """
+    from handover import reports
     from vault import audit as core
 
     fmt = context.out_format(json_, fmt, csv=True)
@@ -68,34 +69,9 @@ def audit(
     with context.registry() as reg:
         report = core.run(reg, core.Filters(level, district, post), with_secrets=not no_secrets)
     if fmt is output.Format.JSON:
-        output.json_report(
-            {
-                "rollup": report.rollup,
-                "counts": report.counts,
-                "secrets_checked": report.secrets_checked,
-                "rules_run": report.rules_run,
-            },
-            "findings",
-            (f.to_dict() for f in report.findings),
-        )
+        reports.audit_json(report)
     elif fmt is output.Format.CSV:
-        output.csv_stream(
-            (f.to_dict() for f in report.findings),
-            [
-                (k, k)
-                for k in (
-                    "rule",
-                    "severity",
-                    "object_type",
-                    "object",
-                    "level",
-                    "district",
-                    "post",
-                    "reason",
-                    "remedy",
-                )
-            ],
-        )
+        reports.audit_csv(report)
     else:
         output.table((f.to_dict() for f in report.findings), COLUMNS, empty="no findings")
         if report.findings:

@@ -132,14 +132,13 @@ def _choose_post(reg: Registry) -> str:
 
 def _successor(reg: Registry, to: str | None, card_file: Path | None, confirmed: str | None) -> str:
     """The successor's officer id, once their card is on record (imported now if given)."""
-    from handover.card import import_card, read
+    from handover import give as core
     from handover.errors import UsageError
-    from vault.records import identities
 
     if card_file is not None:
-        info = read(context.read_file(card_file))
-        known = identities.on_record(reg, info.officer, info.age_recipient, info.signing_key)
-        if not known.same_keys:
+        successor = core.read_successor(reg, context.read_file(card_file))
+        if successor.needs_confirming:
+            info = successor.card
             flows.title(_("Your successor's card"))
             flows.say(f"{info.officer} ({inert(info.name)})")
             flows.say(_("safety code {code}").format(code=info.safety_code))
@@ -152,23 +151,10 @@ def _successor(reg: Registry, to: str | None, card_file: Path | None, confirmed:
                 if not flows.confirm(_("Do the codes match?"), flag="--confirmed TEXT"):
                     raise UsageError(_("the safety codes do not match: the card was not imported"))
                 confirmed = "safety code read aloud and confirmed at the terminal (handover give)"
-            import_card(reg, info, confirmed=confirmed, replace_reason=None)
-        return info.officer
+        return core.accept_successor(reg, successor, confirmed or "")
     if to is None:
         to = flows.ask(_("Officer id of your successor (as on their card)"), flag="--to")
-    with reg.read() as conn:
-        from vault.crypto import identities as keys
-        from vault.records import officers
-
-        row = officers.row_by_service_id(conn, to)
-        on_record = keys.current(conn, row.id)
-    if on_record is None:
-        raise UsageError(
-            _("no card of {officer} is on record: give their card with --to-card FILE").format(
-                officer=row.service_id
-            )
-        )
-    return str(row.service_id)
+    return core.successor_on_record(reg, to)
 
 
 def _show_preview(shown: Preview) -> None:

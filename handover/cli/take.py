@@ -157,9 +157,9 @@ def _take_packet(
     folder: Path,
 ) -> str:
     from handover import packet
-    from handover.card import import_card, read
+    from handover.card import read
     from handover.claim import claim
-    from handover.take import sender_card
+    from handover.take import accept_sender, sender_card, sender_to_confirm
 
     data = context.read_file(packet_file)
     info = packet.inspect(data, context.now(), reg)
@@ -183,17 +183,9 @@ def _take_packet(
     flows.say(_("To: {officer}").format(officer=info.recipient["officer"]))
     flows.say(_("Valid until: {moment}").format(moment=when(info.expires)))
     flows.say(_("Safety code of the sender") + f":  {info.sender_safety_code}")
-    if info.sender_known != "key on record":
-        found = (
-            read(context.read_file(card_file)) if card_file else sender_card(packet_file, sender)
-        )
-        if found is None or found.officer != sender:
-            raise UsageError(
-                _(
-                    "the sender's card is not on record here, nor beside the packet: give "
-                    "--card FILE"
-                )
-            )
+    given = read(context.read_file(card_file)) if card_file else sender_card(packet_file, sender)
+    found = sender_to_confirm(info, given)
+    if found is not None:
         if confirmed is None:
             flows.say(
                 _("Ask {name} to read their safety code aloud, digit by digit.").format(
@@ -203,7 +195,7 @@ def _take_packet(
             if not flows.confirm(_("Do the codes match?"), flag="--confirmed TEXT"):
                 raise UsageError(_("the safety codes do not match: nothing was taken"))
             confirmed = "safety code read aloud and confirmed at the terminal (handover take)"
-        import_card(reg, found, confirmed=confirmed, replace_reason=None)
+        accept_sender(reg, found, confirmed)
     if not yes and not flows.confirm(_("Take charge of this post?"), flag="--yes"):
         flows.say(_("Nothing was taken."))
         raise typer.Exit(1)
@@ -248,14 +240,11 @@ def _change_accounts(
 def _change_roles(reg: Registry, post: str, *, interactive: bool, done: bool) -> None:
     """Page roles held in person by others on the post's pages: removed on the platform, the
     new holder added, then recorded."""
-    from vault.records import posts, roles
+    from handover.take import record_role, roles_to_change
 
-    pending = roles.pending_for(reg, post)
+    me, pending = roles_to_change(reg, post)
     if not pending:
         return
-    with reg.read() as conn:
-        holder = posts.holder_of(conn, posts.row_by_slug(conn, post).id)
-    me = holder[0] if holder else ""
     flows.title(_("Page roles"))
     for role in pending:
         flows.say(
@@ -267,7 +256,7 @@ def _change_roles(reg: Registry, post: str, *, interactive: bool, done: bool) ->
         if interactive:
             done = flows.confirm("  " + _("Done on the platform?"), flag="--roles-changed")
         if done:
-            roles.hand_over(reg, role.account, role.role, role.holder, me)
+            record_role(reg, role, me)
             flows.say("  " + _("Recorded."))
         else:
             flows.say("  " + _("Not recorded: the audit reports the role until it is."))

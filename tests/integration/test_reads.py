@@ -145,6 +145,7 @@ PARAMETERS: dict[str, Callable[[dict[str, Any]], list[dict[str, Any]]]] = {
     ],
     "verification_counts": lambda f: [{}],
     "account_listing": _listing,
+    "account_listing_table": _listing,
 }
 
 

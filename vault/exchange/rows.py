@@ -171,6 +171,18 @@ def template(kind: str) -> str:
     return out.getvalue()
 
 
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` one at a time, each with its end: what ``csv`` reads, without a
+    second copy of the file (``io.StringIO`` holds four bytes a character: 70 MB for 100,000
+    accounts)."""
+    start, size = 0, len(text)
+    while start < size:
+        end = text.find("\n", start)
+        end = size if end < 0 else end + 1
+        yield text[start:end]
+        start = end
+
+
 @dataclass
 class RowReader:
     """The rows of one CSV file, with errors collected against row and column."""
@@ -190,7 +202,7 @@ class RowReader:
         begin or end with a space). A cell with a NUL character, a cell over 128 KiB or a row
         the CSV reader cannot read is an error against its row.
         """
-        reader = csv.reader(io.StringIO(text))
+        reader = csv.reader(_lines(text))
         try:
             header = [h.strip().lower() for h in next(reader)]
         except StopIteration:

@@ -203,12 +203,15 @@ def _listing_params(filters: Filters) -> dict[str, Any]:
     }
 
 
-def iter_listing(registry: Registry, filters: Filters = Filters()) -> Iterator[Any]:
+def iter_listing(
+    registry: Registry, filters: Filters = Filters(), *, table: bool = False
+) -> Iterator[Any]:
     """``account list``: one row per account (the columns of
-    :data:`vault.store.queries.LISTING`), streamed."""
+    :data:`vault.store.queries.LISTING`, or with ``table`` those of ``LISTING_TABLE``),
+    streamed."""
     params = _listing_params(filters)
     with registry.reads() as db:
-        yield from db.stream("account_listing", **params)
+        yield from db.stream("account_listing_table" if table else "account_listing", **params)
 
 
 def json_listing(registry: Registry, filters: Filters = Filters()) -> Iterator[str]:

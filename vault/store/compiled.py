@@ -69,6 +69,24 @@ QUERIES: dict[str, Compiled] = {
         ('uuid', None, None, None, None, None, None, None, 'bool', None, None, None, None, None, None, None, None, 'date', 'utc', 'utc', 'utc', 'utc', 'utc', None),
         {'platform_1': ':'},
     ),
+    'account_listing_table': (
+        (
+            'SELECT accounts.platform || :platform_1 || accounts.handle AS ref, posts.slug AS post, '
+            'accounts.kind, accounts.verification, accounts.login_email, accounts.login_phone, '
+            'accounts.twofa_method, accounts.rotation_due_at  FROM accounts LEFT OUTER JOIN posts ON '
+            'posts.id = accounts.post_id LEFT OUTER JOIN officers ON officers.id = accounts.officer_id '
+            'WHERE (CAST(:post AS VARCHAR(100)) IS NULL OR posts.slug = :post) AND (CAST(:district AS '
+            'VARCHAR) IS NULL OR lower(posts.district) = :district) AND (CAST(:level AS VARCHAR(16)) '
+            'IS NULL OR posts.level = :level) AND (CAST(:platform AS VARCHAR(20)) IS NULL OR '
+            'accounts.platform = :platform) AND (CAST(:status AS VARCHAR(12)) IS NULL OR '
+            'accounts.verification = :status) AND (CAST(:kind AS VARCHAR(10)) IS NULL OR accounts.kind '
+            '= :kind) AND (:archived = 1 OR accounts.archived_at IS NULL) ORDER BY accounts.platform, '
+            'accounts.handle_key'
+        ),
+        ('ref', 'post', 'kind', 'verification', 'login_email', 'login_phone', 'twofa_method', 'rotation_due_at'),
+        (None, None, None, None, None, None, None, 'utc'),
+        {'platform_1': ':'},
+    ),
     'contact_overrides': (
         (
             'SELECT contact_overrides.id, contact_overrides.account_id, contact_overrides.field, '

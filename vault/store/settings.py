@@ -34,6 +34,16 @@ def _packet_days(value: str) -> int:
     return days
 
 
+def _seconds(value: str) -> int:
+    try:
+        seconds = int(value)
+    except ValueError:
+        raise InvalidInputError(f"{value!r} is not a whole number of seconds") from None
+    if not 1 <= seconds <= 86400:
+        raise InvalidInputError("a number of seconds must be between 1 and 86400")
+    return seconds
+
+
 def _officer_id(value: str) -> str:
     return slug(value, "officer id")
 
@@ -114,6 +124,12 @@ SETTINGS: dict[str, Setting] = {
         DEFAULT_TIMEZONE, _timezone, "time zone of the times shown in tables (JSON stays UTC)"
     ),
     "language": Setting("en", _language, "language of the guided flows and reports: en, gu or hi"),
+    "web_idle_seconds": Setting(
+        600, _seconds, "seconds without a request before the web page locks the registry again"
+    ),
+    "web_reveal_seconds": Setting(
+        30, _seconds, "seconds a password or key revealed on the web page stays shown"
+    ),
     "department": Setting(None, _text, "the department's name, printed at the head of reports"),
     "operator": Setting(
         None,
