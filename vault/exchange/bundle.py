@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from vault.crypto import postkeys
 from vault.errors import ConflictError, InvalidInputError
 from vault.model import AccountRef, Level, parse_platform
 from vault.records import accounts, groups, posts, roles
@@ -338,6 +339,7 @@ def import_post(tx: Tx, bundle: dict[str, Any], *, source: str) -> dict[str, Any
             )
         ):
             existing[(row.platform, row.handle_key)] = row
+    sealer = postkeys.sealer_for(tx, post.id)  # the key of the post the accounts now belong to
     inserts: list[dict[str, Any]] = []
     changes: list[tuple[uuid.UUID, dict[str, Any]]] = []
     merged: list[tuple[uuid.UUID, dict[str, Any]]] = []
@@ -354,9 +356,7 @@ def import_post(tx: Tx, bundle: dict[str, Any], *, source: str) -> dict[str, Any
             )
         account_id = found.id if found is not None else uuid.uuid4()
         values = _account_values(data)
-        sealed = sealed_secrets(
-            tx, _Place(account_id, post.id), data.get("secrets", {})
-        )  # under the key of the post it now belongs to
+        sealed = sealed_secrets(tx, _Place(account_id, post.id), data.get("secrets", {}), sealer)
         if found is None:
             inserts.append(
                 {
