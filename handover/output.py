@@ -73,7 +73,19 @@ _MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(\+00:00|Z)")
 
 
 class _Shown:
-    zone: Any = None  # the display_timezone of the registry at hand, for people
+    """The display_timezone of the registry at hand, for people: named when the registry is
+    opened, loaded when a moment is first shown (most output has none)."""
+
+    name: str | None = None
+    _zone: Any = None
+
+    @property
+    def zone(self) -> Any:
+        if self._zone is None and self.name:
+            from zoneinfo import ZoneInfo
+
+            self._zone = ZoneInfo(self.name)
+        return self._zone
 
 
 _shown = _Shown()
@@ -81,9 +93,7 @@ _shown = _Shown()
 
 def show_times_in(zone_name: str | None) -> None:
     """Show moments in tables in this time zone (the registry's ``display_timezone``)."""
-    from zoneinfo import ZoneInfo
-
-    _shown.zone = ZoneInfo(zone_name) if zone_name else None
+    _shown.name, _shown._zone = zone_name or None, None
 
 
 def _cell(value: Any, people: bool = False) -> str:
@@ -97,12 +107,12 @@ def _cell(value: Any, people: bool = False) -> str:
     if isinstance(value, dict):
         return "; ".join(f"{k}={_cell(v, people)}" for k, v in value.items())
     if isinstance(value, dt.datetime):
-        if people and _shown.zone is not None and value.tzinfo is not None:
+        if people and _shown.name and value.tzinfo is not None:
             local = value.astimezone(_shown.zone)
             return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
         value = value.isoformat()
     text = str(value)
-    if people and _shown.zone is not None and text[:1].isdigit() and _MOMENT.fullmatch(text):
+    if people and text[:1].isdigit() and _shown.name and _MOMENT.fullmatch(text):
         local = dt.datetime.fromisoformat(text).astimezone(_shown.zone)
         return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
     return inert(text)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from vault.crypto import kdf, oskeyring
-from vault.crypto.seal import DataKey, Sealer, key_id_of
+from vault.crypto.seal import VERSION, DataKey, Sealer, key_id_of
 from vault.crypto.slots import (
     Slot,
     add_age_slot,
@@ -30,7 +30,7 @@ from vault.crypto.slots import (
 from vault.crypto.unlock import Unlocker, registry_key, try_keyring, unlocker_of
 from vault.errors import ConflictError, InvalidInputError, NotFoundError
 from vault.model import Record
-from vault.store import schema
+from vault.store import bulk, schema
 
 if TYPE_CHECKING:
     from vault.store.storage import Registry, Tx
@@ -174,34 +174,32 @@ def reseal_all(
     """Re-seal every value sealed under ``old`` with ``new``, in bulk, inside ``tx``
     (only the accounts of ``post_id``, when given)."""
     old_sealer, new_sealer = Sealer(old), unlocker_of(registry).sealer(new)
+    old_header = bytes([VERSION]) + old.id.bytes
     count = 0
     tables = {"accounts": SEALED_COLUMNS["accounts"]} if post_id else SEALED_COLUMNS
     for table_name, columns in tables.items():
         table = schema.metadata.tables[table_name]
-        query = sa.select(table.c.id, *(table.c[c] for c in columns)).where(
-            sa.or_(*(table.c[c].is_not(None) for c in columns))
-        )
+        # Ids as the database stores them: one UUID is made per row, not one per value.
+        query = sa.select(
+            sa.type_coerce(table.c.id, sa.String), *(table.c[c] for c in columns)
+        ).where(sa.or_(*(table.c[c].is_not(None) for c in columns)))
         if post_id is not None:
             query = query.where(table.c.post_id == post_id)
-        rows = tx.conn.execute(query).all()
         updates = []
-        for row in rows:
-            values: dict[str, Any] = {"_id": row.id}
-            for column in columns:
-                blob = getattr(row, column)
-                if blob is not None and key_id_of(bytes(blob)) == old.id:
-                    plain = old_sealer.open(table_name, column, row.id, bytes(blob))
-                    blob = new_sealer.seal(table_name, column, row.id, plain)
+        for raw_id, *blobs in tx.conn.execute(query):
+            row_id = raw_id if isinstance(raw_id, uuid.UUID) else uuid.UUID(raw_id)
+            values = []
+            for column, stored in zip(columns, blobs, strict=True):
+                blob = None if stored is None else bytes(stored)
+                if blob is not None and blob[:17] == old_header:
+                    plain = old_sealer.open(table_name, column, row_id, blob)
+                    blob = new_sealer.seal(table_name, column, row_id, plain)
                     count += 1
-                values[column] = blob
-            updates.append(values)
-        if updates:
-            tx.conn.execute(
-                table.update()
-                .where(table.c.id == sa.bindparam("_id"))
-                .values({c: sa.bindparam(c) for c in columns}),
-                updates,
-            )
+                elif blob is not None:
+                    key_id_of(blob)  # another key's value is left; a damaged one is refused
+                values.append(blob)
+            updates.append((*values, row_id))
+        bulk.update_many(tx.conn, table, columns, updates)
         if progress:
             progress(len(updates))
     return count

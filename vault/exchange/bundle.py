@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from vault.crypto import postkeys
 from vault.errors import ConflictError, InvalidInputError
 from vault.model import AccountRef, Level, parse_platform
 from vault.records import accounts, groups, posts, roles
@@ -153,59 +156,172 @@ def apply_account_facts(tx: Tx, account_id: uuid.UUID, data: dict[str, Any]) -> 
     """Set an account's facts from a packet or report entry (contacts, 2FA, verification, and
     when secrets changed), and merge its verification history and contact overrides. Returns
     the values set."""
-    a = schema.accounts
     values = _account_values(data)
-    tx.conn.execute(a.update().where(a.c.id == account_id).values(updated_at=tx.now, **values))
-    _merge_history(tx, account_id, data.get("history", []))
-    _merge_overrides(tx, account_id, data.get("overrides", []))
-    if "roles" in data:
-        _mirror_roles(tx, account_id, data["roles"])
+    _update_accounts(tx, [(account_id, values)])
+    _merge_records(tx, [(account_id, data)])
     return values
 
 
-def _mirror_roles(tx: Tx, account_id: uuid.UUID, given: list[dict[str, Any]]) -> None:
+def _update_accounts(tx: Tx, changes: list[tuple[uuid.UUID, dict[str, Any]]]) -> None:
+    """Set each account's values: one statement for each set of columns (a packet's entries
+    carry the same ones), run for all its accounts at once."""
+    a = schema.accounts
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for account_id, values in changes:
+        row = {**values, "updated_at": tx.now}
+        by_columns.setdefault(tuple(sorted(row)), []).append({**row, "_id": account_id})
+    for columns, rows in by_columns.items():
+        tx.conn.execute(
+            a.update()
+            .where(a.c.id == sa.bindparam("_id"))
+            .values({c: sa.bindparam(c) for c in columns}),
+            rows,
+        )
+
+
+def _insert(tx: Tx, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        by_columns.setdefault(tuple(sorted(row)), []).append(row)
+    for group in by_columns.values():
+        tx.conn.execute(table.insert(), group)
+
+
+def _merge_records(tx: Tx, entries: list[tuple[uuid.UUID, dict[str, Any]]]) -> None:
+    """Merge the accounts' verification histories, contact overrides and page roles from their
+    entries, each kind read once for all the accounts and written in one statement."""
+    ids = [account_id for account_id, _ in entries]
+    h, o = schema.verification_history, schema.contact_overrides
+    seen_history: set[tuple[Any, ...]] = set()
+    seen_overrides: set[tuple[Any, ...]] = set()
+    for chunk in _chunks(ids):
+        seen_history.update(
+            tuple(r)
+            for r in tx.conn.execute(
+                sa.select(h.c.account_id, h.c.to_status, h.c.on_date, h.c.recorded_at).where(
+                    h.c.account_id.in_(chunk)
+                )
+            )
+        )
+        seen_overrides.update(
+            tuple(r)
+            for r in tx.conn.execute(
+                sa.select(o.c.account_id, o.c.field, o.c.value).where(o.c.account_id.in_(chunk))
+            )
+        )
+    history, overrides = [], []
+    for account_id, data in entries:
+        for entry in data.get("history", []):
+            key = (
+                account_id,
+                entry["to_status"],
+                _date(entry["on_date"]),
+                _datetime(entry["recorded_at"]),
+            )
+            if key in seen_history:
+                continue
+            seen_history.add(key)
+            history.append(
+                {
+                    "id": uuid.uuid4(), "account_id": account_id,
+                    "from_status": entry.get("from_status"), "to_status": key[1],
+                    "on_date": key[2], "evidence": entry.get("evidence"),
+                    "recorded_at": key[3], "recorded_by": entry["recorded_by"],
+                }
+            )  # fmt: skip
+        for entry in data.get("overrides", []):
+            held = (account_id, entry["field"], entry["value"])
+            if held in seen_overrides:
+                continue
+            seen_overrides.add(held)
+            overrides.append(
+                {
+                    "id": uuid.uuid4(), "account_id": account_id, "field": entry["field"],
+                    "value": entry["value"], "reason": entry["reason"],
+                    "recorded_at": _datetime(entry["recorded_at"]),
+                    "recorded_by": entry["recorded_by"],
+                }
+            )  # fmt: skip
+    _insert(tx, h, history)
+    _insert(tx, o, overrides)
+    _mirror_roles(
+        tx, [(account_id, data["roles"]) for account_id, data in entries if "roles" in data]
+    )
+
+
+def _chunks(ids: list[Any], size: int = 500) -> list[list[Any]]:
+    """Ids in lists short enough for one ``IN (...)`` on any database."""
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+def _mirror_roles(tx: Tx, given: list[tuple[uuid.UUID, list[dict[str, Any]]]]) -> None:
     """Merge the sender's page roles into this registry's: a role it ended is ended here, and an
     open role this registry has never recorded is added. Only what the sender states changes
     anything: a role here whose holder the sender's registry does not know (another district's
     post, say) is not in its list and stays as it is. Holders unknown here are skipped."""
+    if not given:
+        return
     o, p, r = schema.officers, schema.posts, schema.page_roles
-    have = {
-        (row.officer_id, row.post_id, row.role, row.since): row
-        for row in tx.conn.execute(sa.select(r).where(r.c.account_id == account_id))
-    }
-    for item in given:
-        holder = str(item["holder"])
-        if holder.startswith("post:"):
-            found = tx.conn.execute(sa.select(p.c.id).where(p.c.slug == holder[5:])).scalar()
-            key_holder = (None, found)
-        else:
-            found = tx.conn.execute(sa.select(o.c.id).where(o.c.service_id == holder)).scalar()
-            key_holder = (found, None)
-        if found is None:
-            continue
-        role, since = str(item["role"]), dt.date.fromisoformat(item["since"])
-        until = _date(item.get("until"))
-        here = have.get((*key_holder, role, since))
-        if here is not None:
-            if until is not None and here.until is None:
-                tx.conn.execute(r.update().where(r.c.id == here.id).values(until=until))
-            continue
-        held = any(row.until is None for key, row in have.items() if key[:3] == (*key_holder, role))
-        if until is not None or not held:
-            tx.conn.execute(
-                r.insert().values(
-                    id=uuid.uuid4(), account_id=account_id, officer_id=key_holder[0],
-                    post_id=key_holder[1], role=role, since=since, until=until,
-                    recorded_at=tx.now, recorded_by=tx.actor,
-                )
-            )  # fmt: skip
+    have: dict[tuple[Any, ...], Any] = {}
+    for chunk in _chunks([account_id for account_id, _ in given]):
+        for row in tx.conn.execute(sa.select(r).where(r.c.account_id.in_(chunk))):
+            have[(row.account_id, row.officer_id, row.post_id, row.role, row.since)] = row
+    named = {str(item["holder"]) for _, items in given for item in items}
+    slugs = sorted(h[5:] for h in named if h.startswith("post:"))
+    service_ids = sorted(h for h in named if not h.startswith("post:"))
+    holders: dict[str, tuple[Any, Any]] = {}
+    for chunk in _chunks(slugs):
+        for slug, post_id in tx.conn.execute(
+            sa.select(p.c.slug, p.c.id).where(p.c.slug.in_(chunk))
+        ):
+            holders[f"post:{slug}"] = (None, post_id)
+    for chunk in _chunks(service_ids):
+        for service_id, officer_id in tx.conn.execute(
+            sa.select(o.c.service_id, o.c.id).where(o.c.service_id.in_(chunk))
+        ):
+            holders[service_id] = (officer_id, None)
+    ended: list[dict[str, Any]] = []
+    added: list[dict[str, Any]] = []
+    for account_id, items in given:
+        for item in items:
+            key_holder = holders.get(str(item["holder"]))
+            if key_holder is None:
+                continue
+            role, since = str(item["role"]), dt.date.fromisoformat(item["since"])
+            until = _date(item.get("until"))
+            here = have.get((account_id, *key_holder, role, since))
+            if here is not None:
+                if until is not None and here.until is None:
+                    ended.append({"_id": here.id, "until": until})
+                continue
+            held = any(
+                row.until is None
+                for key, row in have.items()
+                if key[:4] == (account_id, *key_holder, role)
+            )
+            if until is not None or not held:
+                new_role = {
+                    "id": uuid.uuid4(), "account_id": account_id, "officer_id": key_holder[0],
+                    "post_id": key_holder[1], "role": role, "since": since, "until": until,
+                    "recorded_at": tx.now, "recorded_by": tx.actor,
+                }  # fmt: skip
+                added.append(new_role)
+                have[(account_id, *key_holder, role, since)] = SimpleNamespace(**new_role)
+    if ended:
+        tx.conn.execute(
+            r.update().where(r.c.id == sa.bindparam("_id")).values(until=sa.bindparam("until")),
+            ended,
+        )
+    if added:
+        tx.conn.execute(r.insert(), added)
 
 
 def import_post(tx: Tx, bundle: dict[str, Any], *, source: str) -> dict[str, Any]:
     """Write ``bundle`` into the registry of ``tx``; return counts of what was added or updated.
 
     An account of the bundle that exists here under another post is a conflict: importing it
-    would silently move an account between posts.
+    would silently move an account between posts. Accounts are read, written and logged in bulk:
+    a statement per kind of record, not per account.
     """
     try:
         post = _ensure_post(tx, bundle["post"])
@@ -215,118 +331,69 @@ def import_post(tx: Tx, bundle: dict[str, Any], *, source: str) -> dict[str, Any
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidInputError(f"the handover data is malformed ({type(exc).__name__})") from None
     a = schema.accounts
-    added = updated = 0
+    existing: dict[tuple[str, str], Any] = {}
+    for chunk in _chunks(sorted({ref.key for ref, _ in wanted})):
+        for row in tx.conn.execute(
+            sa.select(a.c.id, a.c.platform, a.c.handle_key, a.c.post_id).where(
+                a.c.handle_key.in_(chunk)
+            )
+        ):
+            existing[(row.platform, row.handle_key)] = row
+    sealer = postkeys.sealer_for(tx, post.id)  # the key of the post the accounts now belong to
+    inserts: list[dict[str, Any]] = []
+    changes: list[tuple[uuid.UUID, dict[str, Any]]] = []
+    merged: list[tuple[uuid.UUID, dict[str, Any]]] = []
+    logged: list[tuple[str, str, object, str | None, dict[str, Any]]] = []
     for ref, data in wanted:
-        existing = tx.conn.execute(
-            sa.select(a).where(a.c.platform == ref.platform.value, a.c.handle_key == ref.key)
-        ).first()
-        if existing is not None and existing.post_id not in (None, post.id):
+        found = existing.get((ref.platform.value, ref.key))
+        if found is not None and found.post_id not in (None, post.id):
             owner = tx.conn.execute(
-                sa.select(schema.posts.c.slug).where(schema.posts.c.id == existing.post_id)
+                sa.select(schema.posts.c.slug).where(schema.posts.c.id == found.post_id)
             ).scalar()
             raise ConflictError(
                 f"account {ref} already belongs to post {owner} in this "
                 "registry; nothing was claimed"
             )
-        if existing is None:
-            account_id = uuid.uuid4()
-            tx.conn.execute(
-                a.insert().values(
-                    id=account_id,
-                    platform=ref.platform.value,
-                    handle=ref.handle,
-                    handle_key=ref.key,
-                    post_id=post.id,
-                    officer_id=None,
-                    created_at=tx.now,
-                    updated_at=tx.now,
-                    **_account_values(data),
-                )
-            )
-            added += 1
+        account_id = found.id if found is not None else uuid.uuid4()
+        values = _account_values(data)
+        sealed = sealed_secrets(tx, _Place(account_id, post.id), data.get("secrets", {}), sealer)
+        if found is None:
+            inserts.append(
+                {
+                    "id": account_id, "platform": ref.platform.value, "handle": ref.handle,
+                    "handle_key": ref.key, "post_id": post.id, "officer_id": None,
+                    "created_at": tx.now, "updated_at": tx.now, **values, **sealed,
+                }
+            )  # fmt: skip
         else:
-            account_id = existing.id
-            tx.conn.execute(a.update().where(a.c.id == account_id).values(post_id=post.id))
-            updated += 1
-        values = apply_account_facts(tx, account_id, data)
-        _seal_secrets(tx, account_id, data.get("secrets", {}))
-        tx.log(
-            "account.import",
-            "account",
-            account_id,
-            str(ref),
-            source=source,
-            verification=values["verification"],
-        )
+            changes.append((account_id, {"post_id": post.id, **values, **sealed}))
+        merged.append((account_id, data))
+        logged.append(
+            ("account.import", "account", account_id, str(ref),
+             {"source": source, "verification": values["verification"]})
+        )  # fmt: skip
+    _insert(tx, a, inserts)
+    _update_accounts(tx, changes)
+    _merge_records(tx, merged)
+    tx.log_many(logged)
     joined = 0
     for group in bundle.get("groups", []):
         joined += _ensure_group_admin(tx, group, post)
     return {
         "post": post.slug,
-        "accounts_added": added,
-        "accounts_updated": updated,
+        "accounts_added": len(inserts),
+        "accounts_updated": len(changes),
         "groups": joined,
     }
 
 
-def _merge_history(tx: Tx, account_id: uuid.UUID, history: list[dict[str, Any]]) -> None:
-    h = schema.verification_history
-    seen = {
-        (r.to_status, r.on_date, r.recorded_at)
-        for r in tx.conn.execute(
-            sa.select(h.c.to_status, h.c.on_date, h.c.recorded_at).where(
-                h.c.account_id == account_id
-            )
-        )
-    }
-    for entry in history:
-        key = (entry["to_status"], _date(entry["on_date"]), _datetime(entry["recorded_at"]))
-        if key in seen:
-            continue
-        tx.conn.execute(
-            h.insert().values(
-                id=uuid.uuid4(),
-                account_id=account_id,
-                from_status=entry.get("from_status"),
-                to_status=key[0],
-                on_date=key[1],
-                evidence=entry.get("evidence"),
-                recorded_at=key[2],
-                recorded_by=entry["recorded_by"],
-            )
-        )
+@dataclass(frozen=True)
+class _Place:
+    """What sealing needs of an account: its id (bound into each value) and its post (whose key
+    seals it on a registry with per-post keys)."""
 
-
-def _merge_overrides(tx: Tx, account_id: uuid.UUID, overrides: list[dict[str, Any]]) -> None:
-    o = schema.contact_overrides
-    seen = {
-        (r.field, r.value)
-        for r in tx.conn.execute(
-            sa.select(o.c.field, o.c.value).where(o.c.account_id == account_id)
-        )
-    }
-    for entry in overrides:
-        if (entry["field"], entry["value"]) in seen:
-            continue
-        tx.conn.execute(
-            o.insert().values(
-                id=uuid.uuid4(),
-                account_id=account_id,
-                field=entry["field"],
-                value=entry["value"],
-                reason=entry["reason"],
-                recorded_at=_datetime(entry["recorded_at"]),
-                recorded_by=entry["recorded_by"],
-            )
-        )
-
-
-def _seal_secrets(tx: Tx, account_id: uuid.UUID, secrets: dict[str, Any]) -> None:
-    a = schema.accounts
-    row = tx.conn.execute(sa.select(a).where(a.c.id == account_id)).one()
-    values = sealed_secrets(tx, row, secrets)
-    if values:
-        tx.conn.execute(a.update().where(a.c.id == account_id).values(**values))
+    id: uuid.UUID
+    post_id: uuid.UUID
 
 
 def _ensure_group_admin(tx: Tx, group: dict[str, Any], post: Any) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
     from vault.store.storage import Tx
 
 
-def _secret_rows(reader: RowReader, text: str) -> dict[tuple[str, str], dict[str, str]]:
+def _secret_rows(reader: RowReader, text: Iterable[str]) -> dict[tuple[str, str], dict[str, str]]:
     """A separate secrets file: platform, handle and any of the secret columns."""
     found: dict[tuple[str, str], dict[str, str]] = {}
     secrets_reader = RowReader(reader.name + " (secrets)", "accounts")
@@ -76,8 +77,8 @@ ACCOUNT_FIELDS = ("post_id", "officer_id", *accounts.DESCRIPTIVE, "verification_
 def import_accounts(
     tx: Tx,
     reader: RowReader,
-    text: str,
-    secrets_text: str | None,
+    text: Iterable[str],
+    secrets_text: Iterable[str] | None,
     dry: bool,
     progress: Progress | None,
 ) -> tuple[int, int, int, int, int]:

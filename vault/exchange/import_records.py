@@ -4,6 +4,7 @@ and groups (with their admin posts)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -31,7 +32,12 @@ if TYPE_CHECKING:
 
 
 def import_posts(
-    tx: Tx, reader: RowReader, text: str, _secrets: str | None, dry: bool, progress: Progress | None
+    tx: Tx,
+    reader: RowReader,
+    text: Iterable[str],
+    _secrets: Iterable[str] | None,
+    dry: bool,
+    progress: Progress | None,
 ) -> tuple[int, int, int, int, int]:
     region = read(tx.conn, "default_region")
     official = contacts.load_official(tx.conn)
@@ -86,7 +92,12 @@ def import_posts(
 
 
 def import_officers(
-    tx: Tx, reader: RowReader, text: str, _secrets: str | None, dry: bool, progress: Progress | None
+    tx: Tx,
+    reader: RowReader,
+    text: Iterable[str],
+    _secrets: Iterable[str] | None,
+    dry: bool,
+    progress: Progress | None,
 ) -> tuple[int, int, int, int, int]:
     region = read(tx.conn, "default_region")
     day_first = settings_day_first(tx.conn)
@@ -212,7 +223,12 @@ def _open_tenures(tx: Tx) -> dict[Any, Any]:
 
 
 def import_groups(
-    tx: Tx, reader: RowReader, text: str, _secrets: str | None, dry: bool, progress: Progress | None
+    tx: Tx,
+    reader: RowReader,
+    text: Iterable[str],
+    _secrets: Iterable[str] | None,
+    dry: bool,
+    progress: Progress | None,
 ) -> tuple[int, int, int, int, int]:
     t, ga = schema.groups, schema.group_admins
     existing = {r.slug: r for r in tx.conn.execute(sa.select(t))}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -16,7 +17,12 @@ if TYPE_CHECKING:
 
 
 def import_transfers(
-    tx: Tx, reader: RowReader, text: str, _secrets: str | None, dry: bool, progress: Progress | None
+    tx: Tx,
+    reader: RowReader,
+    text: Iterable[str],
+    _secrets: Iterable[str] | None,
+    dry: bool,
+    progress: Progress | None,
 ) -> tuple[int, int, int, int, int]:
     """Order lines, matched on order number and officer."""
     t = schema.transfer_orders

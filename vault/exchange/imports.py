@@ -59,13 +59,13 @@ def run(
     """Validate ``path`` completely, then (unless ``dry_run``) import it in one transaction."""
     if kind not in COLUMNS:
         raise InvalidInputError(f"unknown kind {kind!r}: choose {', '.join(COLUMNS)}")
-    text, digest, name = read_table_file(path)
-    extra = read_table_file(secrets_path)[0] if secrets_path is not None else None
+    sheet = read_table_file(path)
+    extra = read_table_file(secrets_path) if secrets_path is not None else None
     if extra is not None and kind != "accounts":
         raise InvalidInputError("--secrets goes with 'import accounts'")
     importer = IMPORTERS[kind]
     with registry.write() as tx:
-        counts = importer(tx, RowReader(name, kind), text, extra, dry_run, progress)
+        counts = importer(tx, RowReader(sheet.name, kind), sheet, extra, dry_run, progress)
         summary = Summary(kind, path.name, *counts, dry_run)
         if dry_run:
             return summary  # the importers wrote nothing
@@ -75,7 +75,7 @@ def run(
                 "registry",
                 None,
                 path.name,
-                sha256=digest,
+                sha256=sheet.digest(),
                 rows=summary.rows,
                 added=summary.added,
                 updated=summary.updated,

@@ -212,6 +212,19 @@ def check_accounts(conn: sa.Connection, post_slug: str, accounts: list[dict[str,
     """A packet carries only its post's official accounts, and a claim never takes an account
     this registry holds as personal or as another post's."""
     a, p = schema.accounts, schema.posts
+    keys = {
+        (str(item.get("platform")), str(item.get("handle", "")).strip().lstrip("@").lower())
+        for item in accounts
+    }
+    here: dict[tuple[str, str], Any] = {}
+    handles = sorted({handle for _, handle in keys})
+    for start in range(0, len(handles), 500):  # one read for all, in IN lists of any database
+        for row in conn.execute(
+            sa.select(a.c.platform, a.c.handle_key, a.c.kind, p.c.slug)
+            .select_from(a.outerjoin(p, p.c.id == a.c.post_id))
+            .where(a.c.handle_key.in_(handles[start : start + 500]))
+        ):
+            here[(row.platform, row.handle_key)] = row
     for item in accounts:
         ref = f"{item.get('platform')}:{item.get('handle')}"
         if item.get("kind") != "official":
@@ -220,21 +233,17 @@ def check_accounts(conn: sa.Connection, post_slug: str, accounts: list[dict[str,
                 "only its post's official accounts; nothing was claimed"
             )
         key = str(item.get("handle", "")).strip().lstrip("@").lower()
-        row = conn.execute(
-            sa.select(a.c.kind, a.c.officer_id, p.c.slug)
-            .select_from(a.outerjoin(p, p.c.id == a.c.post_id))
-            .where(a.c.platform == item.get("platform"), a.c.handle_key == key)
-        ).first()
-        if row is None:
+        found = here.get((str(item.get("platform")), key))
+        if found is None:
             continue
-        if row.kind != "official":
+        if found.kind != "official":
             raise AuthorityError(
                 f"{ref} is a personal account in this registry: a packet cannot take it over; "
                 "nothing was claimed"
             )
-        if row.slug is not None and row.slug != post_slug:
+        if found.slug is not None and found.slug != post_slug:
             raise AuthorityError(
-                f"{ref} already belongs to post {row.slug} in this registry; nothing was claimed"
+                f"{ref} already belongs to post {found.slug} in this registry; nothing was claimed"
             )
 
 

@@ -19,6 +19,7 @@ from vault.crypto.unlock import open_sealed
 from vault.store import schema
 
 if TYPE_CHECKING:
+    from vault.crypto.seal import Sealer
     from vault.store.storage import Registry, Tx
 
 COLUMNS = {
@@ -44,10 +45,13 @@ def open_value(conn: sa.Connection, registry: Registry, row: Any, kind: str) -> 
     return open_sealed(conn, registry, "accounts", column, row.id, blob).decode("utf-8")
 
 
-def sealed_secrets(tx: Tx, row: Any, secrets: dict[str, Any]) -> dict[str, Any]:
+def sealed_secrets(
+    tx: Tx, row: Any, secrets: dict[str, Any], sealer: Sealer | None = None
+) -> dict[str, Any]:
     """Column values sealing the secrets a packet or escrow copy carries for the account ``row``
     (as handover writes them: a TOTP seed as an object, recovery codes as a list). A secret
-    that is absent is left as it is here."""
+    that is absent is left as it is here. ``sealer``, when given, is the one for the row's post
+    (a caller sealing many accounts of one post looks it up once)."""
     values: dict[str, Any] = {}
     for kind, column in COLUMNS.items():
         value = secrets.get(kind)
@@ -59,7 +63,10 @@ def sealed_secrets(tx: Tx, row: Any, secrets: dict[str, Any]) -> dict[str, Any]:
             text = json.dumps(value)
         else:
             text = str(value)
-        values[column] = seal_value(tx, row, kind, text)
+        if sealer is None:
+            values[column] = seal_value(tx, row, kind, text)
+        else:
+            values[column] = sealer.seal("accounts", column, row.id, text.encode("utf-8"))
     return values
 
 

@@ -136,36 +136,41 @@ def check_clock(prev: Head, now: dt.datetime) -> None:
         )
 
 
-def append(conn: sa.Connection, prev: Head, entry: Entry) -> Head:
-    """Append ``entry`` after ``prev``, the log's head as the caller knows it; the caller's
-    transaction holds the registry's writer lock, so nobody else can move the head.
+def append(conn: sa.Connection, prev: Head, entries: list[Entry]) -> Head:
+    """Append ``entries`` after ``prev``, the log's head as the caller knows it, each chained to
+    the one before, in one statement; the caller's transaction holds the registry's writer lock,
+    so nobody else can move the head.
 
     The log never goes back in time. Machines writing to one shared registry disagree by a little,
     so an entry up to ``SKEW`` before the last one takes the last one's time; anything earlier (a
     clock set back, or ``HANDOVER_NOW`` in the past) is refused, and the whole change with it.
     """
-    check_clock(prev, entry.at)
-    at = entry.at if prev.at is None else max(entry.at, prev.at)
-    details = dict(entry.details)
-    if entry.clock_overridden:
-        details[OVERRIDDEN] = "HANDOVER_NOW"
-    clean = {k: _detail_value(v) for k, v in details.items() if v is not None}
-    seq = prev.size + 1
-    row: dict[str, Any] = {
-        "seq": seq,
-        "id": uuid.uuid4(),
-        "at": at,
-        "actor": entry.actor,
-        "action": entry.action,
-        "object_type": entry.object_type,
-        "object_id": None if entry.object_id is None else str(entry.object_id),
-        "object_ref": entry.object_ref,
-        "details": canonical(clean).decode(),
-        "prev_hash": prev.hash,
-    }
-    digest = entry_hash(prev.hash, content_of(_Row(**row)))
-    conn.execute(sa.insert(schema.events), {**row, "hash": digest})
-    return Head(seq, digest, at)
+    rows = []
+    for entry in entries:
+        check_clock(prev, entry.at)
+        at = entry.at if prev.at is None else max(entry.at, prev.at)
+        details = dict(entry.details)
+        if entry.clock_overridden:
+            details[OVERRIDDEN] = "HANDOVER_NOW"
+        clean = {k: _detail_value(v) for k, v in details.items() if v is not None}
+        seq = prev.size + 1
+        row: dict[str, Any] = {
+            "seq": seq,
+            "id": uuid.uuid4(),
+            "at": at,
+            "actor": entry.actor,
+            "action": entry.action,
+            "object_type": entry.object_type,
+            "object_id": None if entry.object_id is None else str(entry.object_id),
+            "object_ref": entry.object_ref,
+            "details": canonical(clean).decode(),
+            "prev_hash": prev.hash,
+        }
+        digest = entry_hash(prev.hash, content_of(_Row(**row)))
+        rows.append({**row, "hash": digest})
+        prev = Head(seq, digest, at)
+    conn.execute(sa.insert(schema.events), rows)
+    return prev
 
 
 class _Row:
