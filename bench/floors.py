@@ -132,13 +132,14 @@ def unlock(conn: sqlite3.Connection, passphrase: str) -> tuple[Key, bytes, bytes
 
 def connect(path: str) -> sqlite3.Connection:
     """A connection as the product makes one to write: autocommit off (explicit BEGIN), foreign
-    keys checked, a 64 MiB page cache (the product's setting for bulk writes)."""
+    keys checked, a 16 MiB page cache (the product's setting, vault/store/storage.py): the same
+    SQLite work on both sides, and a floor's memory that a larger cache would not inflate."""
     import sqlite3
 
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=30000")
-    conn.execute("PRAGMA cache_size=-65536")
+    conn.execute("PRAGMA cache_size=-16384")
     return conn
 
 
