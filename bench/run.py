@@ -742,7 +742,7 @@ def main(argv: list[str] | None = None) -> None:
     rounds += (
         ", no warm-up"
         if args.no_warmup
-        else f" after a warm-up run (none for import, audit and rotation from {HEAVY:,})"
+        else f" after a warm-up run, but none for import, audit and rotation from {HEAVY:,}"
     )
     text = report(bench.pairs, command, rounds, seconds)
     print()
