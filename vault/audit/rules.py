@@ -12,6 +12,7 @@ import datetime as dt
 import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from operator import attrgetter
 from typing import Any
 
 from vault.audit.model import Check, Finding, Rule, Severity
@@ -135,10 +136,22 @@ def lapsed(snap: Snapshot, r: Rule) -> Iterator[Finding]:
             )
 
 
+def _contacts(snap: Snapshot) -> dict[Any, list[tuple[str, str]]]:
+    """Each official account's contacts that are set (login, recovery, 2FA phone), read from
+    the rows once for the three rules that judge them."""
+    found = snap.memo.get("contacts")
+    if found is None:
+        names = (*CONTACT_FIELDS, "twofa_phone")
+        found = snap.memo["contacts"] = {
+            a.id: [(n, v) for n, v in zip(names, attrgetter(*names)(a), strict=True) if v]
+            for a in _official(snap)
+        }
+    return found
+
+
 def _not_official(snap: Snapshot, a: Any) -> Iterator[tuple[str, str, str | None]]:
-    for name in CONTACT_FIELDS:
-        value = getattr(a, name)
-        if value and not snap.is_official(value):
+    for name, value in _contacts(snap)[a.id]:
+        if name != "twofa_phone" and not snap.is_official(value):
             yield name, value, snap.overrides.get(a.id, {}).get((name, value))
 
 
@@ -177,10 +190,10 @@ def officer_own_contact(snap: Snapshot, r: Rule) -> Iterator[Finding]:
         for v in (o.email, o.phone)
         if v and v.lower() not in posts_own
     }
+    contacts = _contacts(snap)
     for a in _official(snap):
-        for name in (*CONTACT_FIELDS, "twofa_phone"):
-            value = getattr(a, name)
-            officer = own.get(value.lower()) if value else None
+        for name, value in contacts[a.id]:
+            officer = own.get(value.lower())
             if officer:
                 yield r.finding(
                     "account",

@@ -66,6 +66,8 @@ class Snapshot:
     roles: list[Any] = field(default_factory=list)
     admin_phones: dict[uuid.UUID, list[str]] = field(default_factory=dict)
     _official_values: dict[str, bool] = field(default_factory=dict, repr=False)
+    # What several rules work out from the same rows, kept for the others (vault.audit.rules).
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def is_official(self, value: str) -> bool:
         """Whether a contact is official, decided once per value: a post's email and phone
