@@ -19,6 +19,7 @@ from vault.audit.model import Check, Finding, Rule, Severity
 from vault.audit.snapshot import Snapshot
 from vault.crypto import passwords
 from vault.model import (
+    ESCROW_OPENED,
     AccountKind,
     Level,
     Status,
@@ -27,7 +28,6 @@ from vault.model import (
     suspicious_text,
 )
 from vault.records.accounts import credential_state
-from vault.records.escrowed import ESCROW_OPENED
 
 # Plain strings: compared once per account per rule, enum attribute lookups add up.
 Status_UNVERIFIED, Status_APPLIED, Status_VERIFIED, Status_REJECTED, Status_LAPSED = (
