@@ -149,10 +149,21 @@ def _contacts(snap: Snapshot) -> dict[Any, list[tuple[str, str]]]:
     return found
 
 
-def _not_official(snap: Snapshot, a: Any) -> Iterator[tuple[str, str, str | None]]:
-    for name, value in _contacts(snap)[a.id]:
-        if name != "twofa_phone" and not snap.is_official(value):
-            yield name, value, snap.overrides.get(a.id, {}).get((name, value))
+def _not_official(snap: Snapshot, a: Any) -> list[tuple[str, str, str | None]]:
+    """An official account's login and recovery contacts that are not official, each with the
+    reason recorded for accepting it (or ``None``); worked out once for the two rules."""
+    found: dict[Any, list[tuple[str, str, str | None]]] | None = snap.memo.get("not_official")
+    if found is None:
+        found = snap.memo["not_official"] = {}
+        for account_id, contacts in _contacts(snap).items():
+            foreign = [
+                (name, value, snap.overrides.get(account_id, {}).get((name, value)))
+                for name, value in contacts
+                if name != "twofa_phone" and not snap.is_official(value)
+            ]
+            if foreign:
+                found[account_id] = foreign
+    return found.get(a.id, [])
 
 
 @rule(

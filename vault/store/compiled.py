@@ -97,7 +97,7 @@ QUERIES: dict[str, Compiled] = {
             'accounts.rotation_due_at, accounts.rotation_reason, accounts.created_at, '
             'accounts.escrowed_by, accounts.password_sealed IS NOT NULL AS has_password, '
             'accounts.totp_sealed IS NOT NULL AS has_totp  FROM accounts  WHERE accounts.archived_at '
-            'IS NULL ORDER BY accounts.platform, accounts.handle_key'
+            'IS NULL'
         ),
         ('id', 'platform', 'handle', 'post_id', 'officer_id', 'kind', 'disclaimer', 'login_email', 'login_phone', 'recovery_email', 'recovery_phone', 'twofa_method', 'twofa_phone', 'verification', 'verification_date', 'password_changed_at', 'rotation_due_at', 'rotation_reason', 'created_at', 'escrowed_by', 'has_password', 'has_totp'),
         (None, None, None, None, None, None, 'bool', None, None, None, None, None, None, None, 'date', 'utc', 'utc', None, 'utc', None, 'bool', 'bool'),
@@ -180,7 +180,7 @@ QUERIES: dict[str, Compiled] = {
     'audit_passwords': (
         (
             'SELECT accounts.id AS id, accounts.password_sealed  FROM accounts  WHERE '
-            'accounts.password_sealed IS NOT NULL ORDER BY accounts.platform, accounts.handle_key'
+            'accounts.password_sealed IS NOT NULL'
         ),
         ('id', 'password_sealed'),
         (None, None),

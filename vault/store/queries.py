@@ -275,15 +275,13 @@ AUDIT_ACCOUNT = (
 def audit_accounts() -> sa.Select[Any]:
     """Accounts in use, with whether each holds a password and a TOTP seed (not the values)."""
     a = schema.accounts
-    return (
-        sa.select(
-            *(_raw(a.c[c]) if isinstance(a.c[c].type, sa.Uuid) else a.c[c] for c in AUDIT_ACCOUNT),
-            a.c.password_sealed.is_not(None).label("has_password"),
-            a.c.totp_sealed.is_not(None).label("has_totp"),
-        )
-        .where(a.c.archived_at.is_(None))
-        .order_by(a.c.platform, a.c.handle_key)
-    )
+    return sa.select(
+        *(_raw(a.c[c]) if isinstance(a.c[c].type, sa.Uuid) else a.c[c] for c in AUDIT_ACCOUNT),
+        a.c.password_sealed.is_not(None).label("has_password"),
+        a.c.totp_sealed.is_not(None).label("has_totp"),
+    ).where(
+        a.c.archived_at.is_(None)
+    )  # in no order: sorting 100,000 rows here was a tenth of the audit's reading
 
 
 @query
@@ -328,11 +326,7 @@ def audit_roles() -> sa.Select[Any]:
 @query
 def audit_passwords() -> sa.Select[Any]:
     a = schema.accounts
-    return (
-        sa.select(_raw(a.c.id), a.c.password_sealed)
-        .where(a.c.password_sealed.is_not(None))
-        .order_by(a.c.platform, a.c.handle_key)
-    )
+    return sa.select(_raw(a.c.id), a.c.password_sealed).where(a.c.password_sealed.is_not(None))
 
 
 @query
