@@ -271,11 +271,13 @@ QUERIES: dict[str, Compiled] = {
         (
             'SELECT key_slots.id, key_slots.key_id, key_slots.kind, key_slots.label, key_slots.params, '
             'key_slots.wrapped, key_slots.created_at  FROM key_slots  WHERE key_slots.key_id = :key_id '
-            'ORDER BY key_slots.created_at, key_slots.id'
+            'ORDER BY key_slots.created_at, CASE key_slots.kind WHEN :param_1 THEN :param_2 WHEN '
+            ':param_3 THEN :param_4 WHEN :param_5 THEN :param_6 WHEN :param_7 THEN :param_8 ELSE '
+            ':param_9 END, key_slots.label, key_slots.id'
         ),
         ('id', 'key_id', 'kind', 'label', 'params', 'wrapped', 'created_at'),
         ('uuid', 'uuid', None, None, None, None, 'utc'),
-        {},
+        {'param_1': 'passphrase', 'param_2': 0, 'param_3': 'recovery', 'param_4': 1, 'param_5': 'keyring', 'param_6': 2, 'param_7': 'age', 'param_8': 3, 'param_9': 4},
     ),
     'officer_service_id': (
         (

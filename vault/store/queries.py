@@ -440,10 +440,14 @@ def registry_key_id() -> sa.Select[Any]:
 @query
 def key_slots_of() -> sa.Select[Any]:
     s = schema.key_slots
+    # Slots made together (init, a rotation) in the order they are made: passphrase first.
+    made = sa.case(
+        {"passphrase": 0, "recovery": 1, "keyring": 2, "age": 3}, value=s.c.kind, else_=4
+    )
     return (
         sa.select(s)
         .where(s.c.key_id == _param("key_id", sa.Uuid()))
-        .order_by(s.c.created_at, s.c.id)
+        .order_by(s.c.created_at, made, s.c.label, s.c.id)
     )
 
 
