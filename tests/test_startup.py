@@ -70,15 +70,17 @@ def test_help_and_version_import_nothing_heavy(args: list[str], tmp_path: Path) 
         ["account", "list", "--format", "csv", "--district", "Ahmedabad"],
         ["account", "show", "x:@CollectorAhd"],
         ["account", "show", "x:@CollectorAhd", "--json"],
+        ["audit", "--no-secrets", "--format", "json"],
     ],
     ids=" ".join,
 )
-def test_reading_an_account_imports_only_what_it_uses(
+def test_reading_commands_import_only_what_they_use(
     seeded: Cli, tmp_path: Path, args: list[str]
 ) -> None:
-    """``account show`` and ``account list`` read and print: on SQLite with the standard
-    library alone (no SQLAlchemy, no tabulate), on PostgreSQL with SQLAlchemy and its driver;
-    never the keyring, cryptography, migrations or the PDF, QR and catalog libraries."""
+    """``account show``, ``account list`` and the audit read and print: on SQLite with the
+    standard library alone (no SQLAlchemy, no tabulate), on PostgreSQL with SQLAlchemy and its
+    driver; never the keyring, cryptography, migrations or the PDF, QR and catalog libraries
+    (an audit without secrets opens nothing)."""
     loaded = modules_after(args, tmp_path, {"HANDOVER_REGISTRY": seeded.location})
     assert "vault" in loaded
     on_postgresql = seeded.location.startswith("postgresql")

@@ -172,6 +172,9 @@ def parse_kind(value: str) -> AccountKind:
 
 # Where the circular's officers are: the time zone tables use unless a registry says otherwise.
 DEFAULT_TIMEZONE = "Asia/Kolkata"
+# How a rotation reason begins when the escrow copy of a post's secrets was opened (the audit
+# looks for it).
+ESCROW_OPENED = "escrow opened"
 
 _DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
 _YEAR_MONTH_DAY = re.compile(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})")

@@ -63,8 +63,8 @@ def _rollup(findings: list[Finding]) -> list[dict[str, Any]]:
 def run(registry: Registry, filters: Filters = Filters(), *, with_secrets: bool = True) -> Report:
     if filters.level:
         filters = Filters(parse_level(filters.level).value, filters.district, filters.post)
-    with registry.read() as conn:
-        snap = snapshot.load(conn, registry, with_secrets=with_secrets)
+    with registry.reads() as db:
+        snap = snapshot.load(db, registry, with_secrets=with_secrets)
     findings = [f for r in RULES for f in r.check(snap, r) if _keep(f, filters)]
     findings.sort(key=lambda f: (-f.severity.rank, f.rule, f.object))
     counts = Counter(f.severity.value for f in findings)

@@ -12,12 +12,14 @@ import datetime as dt
 import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from operator import attrgetter
 from typing import Any
 
 from vault.audit.model import Check, Finding, Rule, Severity
 from vault.audit.snapshot import Snapshot
 from vault.crypto import passwords
 from vault.model import (
+    ESCROW_OPENED,
     AccountKind,
     Level,
     Status,
@@ -26,7 +28,6 @@ from vault.model import (
     suspicious_text,
 )
 from vault.records.accounts import credential_state
-from vault.records.escrowed import ESCROW_OPENED
 
 # Plain strings: compared once per account per rule, enum attribute lookups add up.
 Status_UNVERIFIED, Status_APPLIED, Status_VERIFIED, Status_REJECTED, Status_LAPSED = (
@@ -135,11 +136,34 @@ def lapsed(snap: Snapshot, r: Rule) -> Iterator[Finding]:
             )
 
 
-def _not_official(snap: Snapshot, a: Any) -> Iterator[tuple[str, str, str | None]]:
-    for name in CONTACT_FIELDS:
-        value = getattr(a, name)
-        if value and not snap.is_official(value):
-            yield name, value, snap.overrides.get(a.id, {}).get((name, value))
+def _contacts(snap: Snapshot) -> dict[Any, list[tuple[str, str]]]:
+    """Each official account's contacts that are set (login, recovery, 2FA phone), read from
+    the rows once for the three rules that judge them."""
+    found = snap.memo.get("contacts")
+    if found is None:
+        names = (*CONTACT_FIELDS, "twofa_phone")
+        found = snap.memo["contacts"] = {
+            a.id: [(n, v) for n, v in zip(names, attrgetter(*names)(a), strict=True) if v]
+            for a in _official(snap)
+        }
+    return found
+
+
+def _not_official(snap: Snapshot, a: Any) -> list[tuple[str, str, str | None]]:
+    """An official account's login and recovery contacts that are not official, each with the
+    reason recorded for accepting it (or ``None``); worked out once for the two rules."""
+    found: dict[Any, list[tuple[str, str, str | None]]] | None = snap.memo.get("not_official")
+    if found is None:
+        found = snap.memo["not_official"] = {}
+        for account_id, contacts in _contacts(snap).items():
+            foreign = [
+                (name, value, snap.overrides.get(account_id, {}).get((name, value)))
+                for name, value in contacts
+                if name != "twofa_phone" and not snap.is_official(value)
+            ]
+            if foreign:
+                found[account_id] = foreign
+    return found.get(a.id, [])
 
 
 @rule(
@@ -177,10 +201,10 @@ def officer_own_contact(snap: Snapshot, r: Rule) -> Iterator[Finding]:
         for v in (o.email, o.phone)
         if v and v.lower() not in posts_own
     }
+    contacts = _contacts(snap)
     for a in _official(snap):
-        for name in (*CONTACT_FIELDS, "twofa_phone"):
-            value = getattr(a, name)
-            officer = own.get(value.lower()) if value else None
+        for name, value in contacts[a.id]:
+            officer = own.get(value.lower())
             if officer:
                 yield r.finding(
                     "account",

@@ -13,8 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-
 from vault.crypto import escrow
 from vault.crypto.seal import key_id_of
 from vault.crypto.unlock import unlock, unlocker_of
@@ -23,18 +21,12 @@ from vault.log import checkpoints
 from vault.log.verify import Verification, verify_chain
 from vault.records import contacts, transfers
 from vault.records.contacts import OfficialContacts
-from vault.store import schema, settings
-from vault.store.journal import parse_entry, raw_select
+from vault.store import reads, settings
+from vault.store.journal import parse_entry
 
 if TYPE_CHECKING:
     from vault.store.storage import Registry
 
-ACCOUNT_COLUMNS = (
-    "id", "platform", "handle", "post_id", "officer_id", "kind", "disclaimer", "login_email",
-    "login_phone", "recovery_email", "recovery_phone", "twofa_method", "twofa_phone",
-    "verification", "verification_date", "password_changed_at", "rotation_due_at",
-    "rotation_reason", "created_at", "escrowed_by",
-)  # fmt: skip
 # How far back the audit looks for replaced officer keys.
 REPLACEMENTS_WINDOW = dt.timedelta(days=90)
 
@@ -66,6 +58,8 @@ class Snapshot:
     roles: list[Any] = field(default_factory=list)
     admin_phones: dict[uuid.UUID, list[str]] = field(default_factory=dict)
     _official_values: dict[str, bool] = field(default_factory=dict, repr=False)
+    # What several rules work out from the same rows, kept for the others (vault.audit.rules).
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def is_official(self, value: str) -> bool:
         """Whether a contact is official, decided once per value: a post's email and phone
@@ -86,73 +80,51 @@ class Snapshot:
         return f"{account.platform}:{account.handle}"
 
 
-def _raw(*columns: Any) -> sa.Select[Any]:
-    """SELECT ``columns`` with UUIDs left as the database gives them (hex text on SQLite).
-
-    The audit uses ids only as keys to join in memory; building a ``uuid.UUID`` for each of some
-    70,000 ids in a 10,000-account registry was a tenth of the audit.
-    """
-    return sa.select(
-        *(
-            sa.type_coerce(c, sa.String).label(c.name) if isinstance(c.type, sa.Uuid) else c
-            for c in columns
-        )
-    )
-
-
-def load(conn: sa.Connection, registry: Registry, *, with_secrets: bool) -> Snapshot:
+def load(db: Any, registry: Registry, *, with_secrets: bool) -> Snapshot:
+    """The snapshot, read through ``db`` (:meth:`Registry.reads`: on SQLite the standard
+    library's driver, so an audit does not load SQLAlchemy). Ids stay as the database stores
+    them (hex text on SQLite): the audit only joins on them, and building a ``uuid.UUID`` for
+    each of some 70,000 ids in a 10,000-account registry was a tenth of the audit."""
     now = registry.clock()
     # Archived records (an abolished post, a retired officer, a closed page, a dissolved group)
     # leave the audit: it is about what is in use.
-    p, o_ = schema.posts, schema.officers
-    posts = {r.id: r for r in conn.execute(_raw(*p.c).where(p.c.abolished_at.is_(None))).all()}
-    officers = {r.id: r for r in conn.execute(_raw(*o_.c).where(o_.c.retired_at.is_(None))).all()}
-    tenures: dict[uuid.UUID, list[Any]] = defaultdict(list)
-    holders: dict[uuid.UUID, Any] = {}
-    held_by: dict[uuid.UUID, list[Any]] = defaultdict(list)
-    t = schema.tenures
-    for row in conn.execute(_raw(*t.c).order_by(t.c.start_date, t.c.created_at)).all():
+    posts = {r.id: r for r in reads.rows(db, "audit_posts")}
+    officers = {r.id: r for r in reads.rows(db, "audit_officers")}
+    tenures: dict[Any, list[Any]] = defaultdict(list)
+    holders: dict[Any, Any] = {}
+    held_by: dict[Any, list[Any]] = defaultdict(list)
+    for row in reads.rows(db, "audit_tenures"):
         if row.post_id not in posts or row.officer_id not in officers:
             continue
         tenures[row.post_id].append(row)
         if row.end_date is None:
             holders[row.post_id] = officers[row.officer_id]
             held_by[row.officer_id].append(posts[row.post_id])
-    i = schema.identities
-    identities = set(conn.execute(_raw(i.c.officer_id).where(i.c.retired_at.is_(None))).scalars())
-    a = schema.accounts
-    accounts = conn.execute(
-        _raw(
-            *(a.c[c] for c in ACCOUNT_COLUMNS),
-            a.c.password_sealed.is_not(None).label("has_password"),
-            a.c.totp_sealed.is_not(None).label("has_totp"),
-        ).where(a.c.archived_at.is_(None))
-    ).all()
-    overrides: dict[uuid.UUID, dict[tuple[str, str], str]] = defaultdict(dict)
-    o = schema.contact_overrides
-    for row in conn.execute(_raw(o.c.account_id, o.c.field, o.c.value, o.c.reason)).all():
+    identities = set(reads.scalars(db, "audit_identities"))
+    accounts = reads.rows(db, "audit_accounts")
+    overrides: dict[Any, dict[tuple[str, str], str]] = defaultdict(dict)
+    for row in reads.rows(db, "audit_overrides"):
         overrides[row.account_id][(row.field, row.value)] = row.reason
-    g = schema.groups
-    groups = conn.execute(_raw(*g.c).where(g.c.archived_at.is_(None))).all()
-    admins: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-    for row in conn.execute(_raw(*schema.group_admins.c)).all():
+    groups = reads.rows(db, "audit_groups")
+    admins: dict[Any, list[Any]] = defaultdict(list)
+    for row in reads.rows(db, "audit_group_admins"):
         if row.post_id in posts:
             admins[row.group_id].append(row.post_id)
-    custody: dict[uuid.UUID, list[Any]] = defaultdict(list)
-    for row in conn.execute(_raw(*schema.custody.c)).all():
+    custody: dict[Any, list[Any]] = defaultdict(list)
+    for row in reads.rows(db, "audit_custody"):
         if row.post_id in posts:
             custody[row.post_id].append(row)
-    log = verify_chain(conn, checkpoints.gather(conn, []))
+    log = verify_chain(db, checkpoints.gather(db, []))
     live = {row.id for row in accounts}
     passwords = (
-        {k: v for k, v in _passwords(conn, registry).items() if k in live} if with_secrets else None
+        {k: v for k, v in _passwords(db, registry).items() if k in live} if with_secrets else None
     )
-    lines = list(transfers.status(conn, now.astimezone().date()))
+    lines = list(transfers.status(db, now.astimezone().date()))
     snap = Snapshot(
         now,
         now.astimezone().date(),
-        settings.read_all(conn),
-        contacts.load_official(conn),
+        settings.read_all(db),
+        contacts.load_official(db),
         posts,
         officers,
         tenures,
@@ -169,20 +141,13 @@ def load(conn: sa.Connection, registry: Registry, *, with_secrets: bool) -> Snap
         lines,
     )
     snap.official_accounts = [a for a in accounts if a.kind == "official"]
-    r = schema.page_roles
-    snap.roles = [
-        row
-        for row in conn.execute(_raw(*r.c).where(r.c.until.is_(None))).all()
-        if row.account_id in live
-    ]
-    for row in conn.execute(_raw(*schema.group_admin_phones.c)).all():
+    snap.roles = [row for row in reads.rows(db, "audit_roles") if row.account_id in live]
+    for row in reads.rows(db, "audit_group_admin_phones"):
         snap.admin_phones.setdefault(row.group_id, []).append(row.phone)
-    snap.escrow = escrow.recipients(conn)
-    e = schema.events
-    query = raw_select().where(
-        e.c.action == "identity.replace", e.c.at >= now - REPLACEMENTS_WINDOW
-    )
-    for raw in conn.execute(query):
+    snap.escrow = escrow.recipients(db)
+    for raw in reads.rows(
+        db, "events_of_action_since", action="identity.replace", since=now - REPLACEMENTS_WINDOW
+    ):
         try:
             snap.replacements.append(parse_entry(raw))
         except (ValueError, TypeError):
@@ -190,19 +155,17 @@ def load(conn: sa.Connection, registry: Registry, *, with_secrets: bool) -> Snap
     return snap
 
 
-def _passwords(conn: sa.Connection, registry: Registry) -> dict[uuid.UUID, str]:
+def _passwords(db: Any, registry: Registry) -> dict[Any, str]:
     """Every sealed password, opened in bulk: one unlock, one AES-GCM open per password."""
-    a = schema.accounts
     opened = {}
     sealers: dict[bytes, Any] = {}
     unlocker = unlocker_of(registry)
-    for raw_id, blob in conn.execute(
-        _raw(a.c.id, a.c.password_sealed).where(a.c.password_sealed.is_not(None))
-    ):
-        header = bytes(blob[:17])  # version and key id: one sealer per key
+    for raw_id, stored in reads.rows(db, "audit_passwords"):
+        blob = bytes(stored)
+        header = blob[:17]  # version and key id: one sealer per key
         if header not in sealers:
             try:
-                sealers[header] = unlocker.sealer(unlock(conn, unlocker, key_id_of(blob)))
+                sealers[header] = unlocker.sealer(unlock(db, unlocker, key_id_of(blob)))
             except AccessError:
                 sealers[header] = None  # a post this user does not hold, on a shared registry
         sealer = sealers[header]

@@ -13,11 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-
 from vault.crypto import identity_file
 from vault.errors import AlreadyExistsError, InvalidInputError, NotFoundError, SealError
-from vault.store import schema
+from vault.store import reads
 
 if TYPE_CHECKING:
     from vault.store.storage import Registry, Tx
@@ -35,6 +33,10 @@ def _check(recipient: str) -> str:
 
 
 def add_in(tx: Tx, recipient: str, label: str | None) -> str:
+    import sqlalchemy as sa
+
+    from vault.store import schema
+
     value = _check(recipient)
     t = schema.escrow_recipients
     if tx.conn.execute(sa.select(t.c.recipient).where(t.c.recipient == value)).first():
@@ -109,6 +111,8 @@ def decrypt(armored: str, identity: identity_file.LocalIdentity) -> bytes:
 
 
 def remove(registry: Registry, recipient: str) -> str:
+    from vault.store import schema
+
     value = recipient.strip()
     t = schema.escrow_recipients
     with registry.write() as tx:
@@ -118,12 +122,15 @@ def remove(registry: Registry, recipient: str) -> str:
     return value
 
 
-def recipients(conn: sa.Connection) -> list[str]:
-    t = schema.escrow_recipients
-    return list(conn.execute(sa.select(t.c.recipient).order_by(t.c.recipient)).scalars())
+def recipients(conn: Any) -> list[str]:
+    return [str(r) for r in reads.scalars(conn, "escrow_recipients")]
 
 
 def list_escrow(registry: Registry) -> list[dict[str, Any]]:
+    import sqlalchemy as sa
+
+    from vault.store import schema
+
     t = schema.escrow_recipients
     with registry.read() as conn:
         return [

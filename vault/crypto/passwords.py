@@ -79,10 +79,14 @@ _LOWER, _UPPER, _DIGITS = map(
 )
 
 
+_WORD = re.compile(r"[a-z]{4,}")
+
+
 @lru_cache(maxsize=4096)
 def _words(name: str) -> tuple[str, ...]:
-    """The runs of four or more letters in a name, as a password would spell them."""
-    return tuple(re.findall(r"[a-z]{4,}", name.lower().translate(_LEET)))
+    """The runs of four or more letters in a name, as a password would spell them (a post's
+    names recur on its accounts; the cache keeps them)."""
+    return tuple(_WORD.findall(name.lower().translate(_LEET)))
 
 
 _COMMON = tuple(part for word in COMMON_WORDS for part in _words(word))

@@ -25,16 +25,19 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-
 from vault.crypto import kdf, oskeyring
 from vault.crypto.seal import DataKey
 from vault.errors import InvalidInputError, NotFoundError
 from vault.model import Record
-from vault.store import schema, settings
+from vault.store import reads, settings
 
 if TYPE_CHECKING:
+    import sqlalchemy as sa
+
     from vault.store.storage import Tx
+
+# Opening a key reads its slots through vault.store.reads (no SQLAlchemy on SQLite); the
+# functions that write slots and keys import the schema.
 
 SLOT_KINDS = ("passphrase", "recovery", "keyring", "age")
 
@@ -87,6 +90,8 @@ def insert_slot(
     wrapped: bytes,
     slot_id: uuid.UUID,
 ) -> uuid.UUID:
+    from vault.store import schema
+
     tx.conn.execute(
         schema.key_slots.insert().values(
             id=slot_id,
@@ -156,6 +161,8 @@ def create_registry_key(
 
     Returns the key and the recovery code to show once.
     """
+    from vault.store import schema
+
     key = DataKey.generate()
     tx.conn.execute(
         schema.data_keys.insert().values(
@@ -169,19 +176,15 @@ def create_registry_key(
     return key, code
 
 
-def registry_key_id(conn: sa.Connection) -> uuid.UUID:
-    d = schema.data_keys
-    key_id = conn.execute(
-        sa.select(d.c.id).where(d.c.scope == "registry", d.c.retired_at.is_(None))
-    ).scalar()
+def registry_key_id(conn: Any) -> uuid.UUID:
+    key_id = reads.scalar(conn, "registry_key_id")
     if key_id is None:
         raise NotFoundError("this registry has no data key")
     return uuid.UUID(str(key_id))
 
 
-def slots_of(conn: sa.Connection, key_id: uuid.UUID) -> list[Any]:
-    s = schema.key_slots
-    return list(conn.execute(sa.select(s).where(s.c.key_id == key_id).order_by(s.c.created_at)))
+def slots_of(conn: Any, key_id: uuid.UUID) -> list[Any]:
+    return reads.rows(conn, "key_slots_of", key_id=key_id)
 
 
 def describe(slot: Any) -> str:

@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-
 from vault.crypto import identity_file, kdf, oskeyring
 from vault.crypto.seal import DataKey, Sealer, key_id_of
 from vault.crypto.slots import registry_key_id, slot_ad, slots_of, unwrap
@@ -23,6 +21,8 @@ from vault.errors import AccessError, InvalidInputError, KeyringError, UnlockErr
 from vault.store import settings
 
 if TYPE_CHECKING:
+    import sqlalchemy as sa
+
     from vault.store.storage import Registry
 
 WRONG = "wrong passphrase or recovery code"

@@ -13,17 +13,18 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-
-from vault.crypto import identities, sshsig
+from vault.crypto import sshsig
 from vault.crypto.signed import SignedDocument, require
 from vault.errors import InvalidInputError, SignatureError
 from vault.log.verify import Checkpoint, Verification, verify_chain
 from vault.model import Record
-from vault.store import journal, schema, settings
+from vault.store import journal, reads, settings
 
 if TYPE_CHECKING:
     from vault.store.storage import Registry
+
+# Verifying reads through vault.store.reads (no SQLAlchemy on SQLite); making a checkpoint
+# imports what writing and signing need.
 
 MAGIC = "HANDOVER-LOG-CHECKPOINT/1"
 NAMESPACE = "handover.checkpoint.v1"
@@ -58,6 +59,9 @@ def _body(registry_id: str, head: journal.Head, row: Any, now: dt.datetime) -> d
 
 def make(registry: Registry, officer: str | None) -> tuple[Signed, bytes]:
     """Sign the log's current size and head; store the checkpoint and return its file bytes."""
+    from vault.crypto import identities
+    from vault.store import schema
+
     with registry.write() as tx:
         row = identities.own_identity(tx.conn, registry, officer)
         head = journal.head(tx.conn)
@@ -123,35 +127,24 @@ def read(data: bytes) -> tuple[Signed, sshsig.PublicKey]:
     return signed, key
 
 
-def _trusted(conn: sa.Connection, signed: Signed, key: sshsig.PublicKey) -> None:
+def _trusted(conn: Any, signed: Signed, key: sshsig.PublicKey) -> None:
     """The signer's key must be one this registry has on record for that officer, current or
     retired (a checkpoint outlives a change of keys)."""
-    i, o = schema.identities, schema.officers
-    keys = (
-        conn.execute(
-            sa.select(i.c.signing_key)
-            .join(o, o.c.id == i.c.officer_id)
-            .where(o.c.service_id == signed.signer)
-        )
-        .scalars()
-        .all()
-    )
-    if key.openssh not in keys:
+    if key.openssh not in reads.scalars(conn, "signing_keys_of", service_id=signed.signer):
         raise SignatureError(
             f"the checkpoint is signed by {signed.signer} with a key not on "
             f"record here ({signed.fingerprint})"
         )
 
 
-def gather(conn: sa.Connection, files: list[bytes]) -> list[Checkpoint]:
+def gather(conn: Any, files: list[bytes]) -> list[Checkpoint]:
     """Every checkpoint to hold the log against: the registry's own and the files given.
 
     Each one's signature is checked first: a checkpoint an attacker could forge proves nothing.
     """
     registry_id = str(settings.read(conn, "registry_id"))
     found: list[Checkpoint] = []
-    stored = conn.execute(sa.select(schema.checkpoints).order_by(schema.checkpoints.c.created_at))
-    for row in stored:
+    for row in reads.rows(conn, "stored_checkpoints"):
         signed, key = read(row.signature.encode())
         _trusted(conn, signed, key)
         if (signed.size, signed.head) != (row.size, row.head_hash):
@@ -167,5 +160,5 @@ def gather(conn: sa.Connection, files: list[bytes]) -> list[Checkpoint]:
 
 
 def verify(registry: Registry, files: list[bytes]) -> Verification:
-    with registry.read() as conn:
-        return verify_chain(conn, gather(conn, files))
+    with registry.reads() as db:
+        return verify_chain(db, gather(db, files))

@@ -11,17 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-import sqlalchemy as sa
-
-from vault.store.journal import (
-    GENESIS,
-    OVERRIDDEN,
-    content_of,
-    entry_hash,
-    parse_entry,
-    raw_select,
-)
+from vault.store import reads
+from vault.store.journal import GENESIS, OVERRIDDEN, content_of, entry_hash, parse_entry
 
 
 @dataclass(frozen=True)
@@ -65,7 +58,7 @@ class Verification:
         return self.first_break is None
 
 
-def verify_chain(conn: sa.Connection, checkpoints: Iterable[Checkpoint] = ()) -> Verification:
+def verify_chain(conn: Any, checkpoints: Iterable[Checkpoint] = ()) -> Verification:
     """Recompute the chain from the first entry, and hold it against every checkpoint given.
 
     Entries are read in the order of their stored position, so a reordering shows up as a wrong
@@ -81,7 +74,7 @@ def verify_chain(conn: sa.Connection, checkpoints: Iterable[Checkpoint] = ()) ->
     first: Break | None = None
     prev_at: dt.datetime | None = None
     back, first_back, overrides, last_override = 0, None, 0, None
-    rows = conn.execute(raw_select()).yield_per(2000)
+    rows = reads.reader(conn).stream("events_raw")
     for raw in rows:
         count += 1
         expected_seq = count

@@ -15,11 +15,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-
-import sqlalchemy as sa
+from typing import Any
 
 from vault.errors import InvalidInputError
-from vault.store import schema
+from vault.store import reads
 
 # The plain shape of nearly every official address: a dot-atom local part and an ASCII domain
 # of letter-digit-hyphen labels under an alphabetic top-level domain. Addresses of this shape
@@ -137,11 +136,9 @@ class OfficialContacts:
         return f"{value} is not the official phone number of any post or officer"
 
 
-def load_official(conn: sa.Connection, extra_phones: Iterable[str] = ()) -> OfficialContacts:
-    domains = frozenset(conn.execute(sa.select(schema.official_domains.c.domain)).scalars())
-    phones: set[str] = set(extra_phones)
-    for table in (schema.posts, schema.officers):
-        phones.update(
-            conn.execute(sa.select(table.c.phone).where(table.c.phone.is_not(None))).scalars()
-        )
-    return OfficialContacts(domains, frozenset(phones))
+def load_official(conn: Any, extra_phones: Iterable[str] = ()) -> OfficialContacts:
+    """The official domains and every post's and officer's phone number, as the contact rules
+    judge a contact against them."""
+    domains = frozenset(reads.scalars(conn, "official_domains"))
+    phones = frozenset((*reads.scalars(conn, "official_phones"), *extra_phones))
+    return OfficialContacts(domains, phones)

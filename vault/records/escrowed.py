@@ -21,15 +21,13 @@ import sqlalchemy as sa
 from vault.crypto import escrow
 from vault.crypto.identity_file import LocalIdentity
 from vault.errors import InvalidInputError, NotFoundError, SealError
-from vault.model import AccountRef, Record, parse_platform
+from vault.model import ESCROW_OPENED, AccountRef, Record, parse_platform
 from vault.records import posts
 from vault.records.sealing import sealed_secrets
 from vault.store import schema, settings
 
 if TYPE_CHECKING:
     from vault.store.storage import Registry, Tx
-
-ESCROW_OPENED = "escrow opened"
 
 
 def keep_copy(

@@ -14,10 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-
 from vault.model import Record
-from vault.store import schema
+from vault.store import reads
 
 if TYPE_CHECKING:
     from vault.store.storage import Registry
@@ -55,36 +53,18 @@ def _handover_steps(custody: list[Any], officer: str, since: dt.date) -> tuple[b
     return made, claimed, back
 
 
-def status(
-    conn: sa.Connection, today: dt.date, order_no: str | None = None
-) -> Iterator[LineStatus]:
-    t, o, p = schema.transfer_orders, schema.officers, schema.posts
-    from_post, to_post = p.alias("from_post"), p.alias("to_post")
-    query = (
-        sa.select(
-            t, o.c.service_id, from_post.c.slug.label("from_slug"), to_post.c.slug.label("to_slug")
-        )
-        .join(o, o.c.id == t.c.officer_id)
-        .outerjoin(from_post, from_post.c.id == t.c.from_post_id)
-        .outerjoin(to_post, to_post.c.id == t.c.to_post_id)
-        .order_by(t.c.order_date, t.c.order_no, o.c.service_id)
-    )
-    if order_no:
-        query = query.where(t.c.order_no == order_no)
-    orders = conn.execute(query).all()
+def status(conn: Any, today: dt.date, order_no: str | None = None) -> Iterator[LineStatus]:
+    """Where each line of the transfer orders (or of one order) stands, read through
+    :mod:`vault.store.reads` with ids as stored: the audit reads this too."""
+    orders = reads.rows(conn, "transfer_lines", order_no=order_no)
     if not orders:
         return
     custody: dict[Any, list[Any]] = {}
-    for c in conn.execute(sa.select(schema.custody)):
+    for c in reads.rows(conn, "audit_custody"):
         custody.setdefault(c.post_id, []).append(c)
-    a = schema.accounts
     owning: dict[Any, int] = {}
     unrotated: dict[Any, int] = {}
-    for post_id, accounts, due in conn.execute(
-        sa.select(a.c.post_id, sa.func.count(), sa.func.count(a.c.rotation_due_at))
-        .where(a.c.post_id.is_not(None))
-        .group_by(a.c.post_id)
-    ):
+    for post_id, accounts, due in reads.rows(conn, "post_account_counts"):
         owning[post_id], unrotated[post_id] = accounts, due
     for row in orders:
         post_id = row.from_post_id
@@ -138,5 +118,5 @@ def status(
 
 
 def list_status(registry: Registry, order_no: str | None = None) -> list[LineStatus]:
-    with registry.read() as conn:
-        return list(status(conn, registry.clock().astimezone().date(), order_no))
+    with registry.reads() as db:
+        return list(status(db, registry.clock().astimezone().date(), order_no))

@@ -87,6 +87,136 @@ QUERIES: dict[str, Compiled] = {
         (None, None, None, None, None, None, None, 'utc'),
         {'platform_1': ':'},
     ),
+    'audit_accounts': (
+        (
+            'SELECT accounts.id AS id, accounts.platform, accounts.handle, accounts.post_id AS '
+            'post_id, accounts.officer_id AS officer_id, accounts.kind, accounts.disclaimer, '
+            'accounts.login_email, accounts.login_phone, accounts.recovery_email, '
+            'accounts.recovery_phone, accounts.twofa_method, accounts.twofa_phone, '
+            'accounts.verification, accounts.verification_date, accounts.password_changed_at, '
+            'accounts.rotation_due_at, accounts.rotation_reason, accounts.created_at, '
+            'accounts.escrowed_by, accounts.password_sealed IS NOT NULL AS has_password, '
+            'accounts.totp_sealed IS NOT NULL AS has_totp  FROM accounts  WHERE accounts.archived_at '
+            'IS NULL'
+        ),
+        ('id', 'platform', 'handle', 'post_id', 'officer_id', 'kind', 'disclaimer', 'login_email', 'login_phone', 'recovery_email', 'recovery_phone', 'twofa_method', 'twofa_phone', 'verification', 'verification_date', 'password_changed_at', 'rotation_due_at', 'rotation_reason', 'created_at', 'escrowed_by', 'has_password', 'has_totp'),
+        (None, None, None, None, None, None, 'bool', None, None, None, None, None, None, None, 'date', 'utc', 'utc', None, 'utc', None, 'bool', 'bool'),
+        {},
+    ),
+    'audit_custody': (
+        (
+            'SELECT custody.id AS id, custody.packet_id AS packet_id, custody.direction, '
+            'custody.post_id AS post_id, custody.from_officer, custody.to_officer, '
+            'custody.packet_sha256, custody.created_at, custody.expires_at, custody.recorded_at, '
+            'custody.claimed_at, custody.completed_at, custody.receipt_sha256, custody.sequence, '
+            'custody.previous_sha256, custody.capacity, custody.reason, custody.from_fingerprint, '
+            'custody.to_fingerprint, custody.escrow  FROM custody ORDER BY custody.recorded_at, '
+            'custody.id'
+        ),
+        ('id', 'packet_id', 'direction', 'post_id', 'from_officer', 'to_officer', 'packet_sha256', 'created_at', 'expires_at', 'recorded_at', 'claimed_at', 'completed_at', 'receipt_sha256', 'sequence', 'previous_sha256', 'capacity', 'reason', 'from_fingerprint', 'to_fingerprint', 'escrow'),
+        (None, None, None, None, None, None, None, 'utc', 'utc', 'utc', 'utc', 'utc', None, None, None, None, None, None, None, None),
+        {},
+    ),
+    'audit_group_admin_phones': (
+        (
+            'SELECT group_admin_phones.group_id AS group_id, group_admin_phones.phone, '
+            'group_admin_phones.added_at  FROM group_admin_phones ORDER BY '
+            'group_admin_phones.group_id, group_admin_phones.phone'
+        ),
+        ('group_id', 'phone', 'added_at'),
+        (None, None, 'utc'),
+        {},
+    ),
+    'audit_group_admins': (
+        (
+            'SELECT group_admins.group_id AS group_id, group_admins.post_id AS post_id  FROM '
+            'group_admins ORDER BY group_admins.group_id, group_admins.post_id'
+        ),
+        ('group_id', 'post_id'),
+        (None, None),
+        {},
+    ),
+    'audit_groups': (
+        (
+            'SELECT groups.id AS id, groups.slug, groups.name, groups.platform, groups.level, '
+            'groups.district, groups.department, groups.created_at, groups.updated_at, '
+            'groups.archived_at, groups.archive_reason, groups.invite_sealed, groups.owner_account_id '
+            'AS owner_account_id  FROM groups  WHERE groups.archived_at IS NULL ORDER BY groups.slug'
+        ),
+        ('id', 'slug', 'name', 'platform', 'level', 'district', 'department', 'created_at', 'updated_at', 'archived_at', 'archive_reason', 'invite_sealed', 'owner_account_id'),
+        (None, None, None, None, None, None, None, 'utc', 'utc', 'utc', None, None, None),
+        {},
+    ),
+    'audit_identities': (
+        (
+            'SELECT identities.officer_id AS officer_id  FROM identities  WHERE identities.retired_at '
+            'IS NULL ORDER BY identities.officer_id'
+        ),
+        ('officer_id',),
+        (None,),
+        {},
+    ),
+    'audit_officers': (
+        (
+            'SELECT officers.id AS id, officers.service_id, officers.name, officers.grade, '
+            'officers.email, officers.phone, officers.created_at, officers.updated_at, '
+            'officers.retired_at, officers.retire_reason  FROM officers  WHERE officers.retired_at IS '
+            'NULL'
+        ),
+        ('id', 'service_id', 'name', 'grade', 'email', 'phone', 'created_at', 'updated_at', 'retired_at', 'retire_reason'),
+        (None, None, None, None, None, None, 'utc', 'utc', 'utc', None),
+        {},
+    ),
+    'audit_overrides': (
+        (
+            'SELECT contact_overrides.account_id AS account_id, contact_overrides.field, '
+            'contact_overrides.value, contact_overrides.reason  FROM contact_overrides ORDER BY '
+            'contact_overrides.recorded_at, contact_overrides.id'
+        ),
+        ('account_id', 'field', 'value', 'reason'),
+        (None, None, None, None),
+        {},
+    ),
+    'audit_passwords': (
+        (
+            'SELECT accounts.id AS id, accounts.password_sealed  FROM accounts  WHERE '
+            'accounts.password_sealed IS NOT NULL'
+        ),
+        ('id', 'password_sealed'),
+        (None, None),
+        {},
+    ),
+    'audit_posts': (
+        (
+            'SELECT posts.id AS id, posts.slug, posts.title, posts.department, posts.level, '
+            'posts.district, posts.email, posts.phone, posts.created_at, posts.updated_at, '
+            'posts.abolished_at, posts.abolish_reason  FROM posts  WHERE posts.abolished_at IS NULL'
+        ),
+        ('id', 'slug', 'title', 'department', 'level', 'district', 'email', 'phone', 'created_at', 'updated_at', 'abolished_at', 'abolish_reason'),
+        (None, None, None, None, None, None, None, None, 'utc', 'utc', 'utc', None),
+        {},
+    ),
+    'audit_roles': (
+        (
+            'SELECT page_roles.id AS id, page_roles.account_id AS account_id, page_roles.officer_id AS '
+            'officer_id, page_roles.post_id AS post_id, page_roles.role, page_roles.since, '
+            'page_roles.until, page_roles.recorded_at, page_roles.recorded_by  FROM page_roles  WHERE '
+            'page_roles.until IS NULL ORDER BY page_roles.since, page_roles.id'
+        ),
+        ('id', 'account_id', 'officer_id', 'post_id', 'role', 'since', 'until', 'recorded_at', 'recorded_by'),
+        (None, None, None, None, None, 'date', 'date', 'utc', None),
+        {},
+    ),
+    'audit_tenures': (
+        (
+            'SELECT tenures.id AS id, tenures.post_id AS post_id, tenures.officer_id AS officer_id, '
+            'tenures.start_date, tenures.end_date, tenures.created_at  FROM tenures ORDER BY '
+            'tenures.start_date, tenures.created_at, tenures.id'
+        ),
+        ('id', 'post_id', 'officer_id', 'start_date', 'end_date', 'created_at'),
+        (None, None, None, 'date', 'date', 'utc'),
+        {},
+    ),
     'contact_overrides': (
         (
             'SELECT contact_overrides.id, contact_overrides.account_id, contact_overrides.field, '
@@ -98,6 +228,36 @@ QUERIES: dict[str, Compiled] = {
         ('uuid', 'uuid', None, None, None, 'utc', None),
         {},
     ),
+    'escrow_recipients': (
+        (
+            'SELECT escrow_recipients.recipient  FROM escrow_recipients ORDER BY '
+            'escrow_recipients.recipient'
+        ),
+        ('recipient',),
+        (None,),
+        {},
+    ),
+    'events_of_action_since': (
+        (
+            'SELECT events.seq, events.id AS id, events.at AS at, events.actor, events.action, '
+            'events.object_type, events.object_id, events.object_ref, events.details, '
+            'events.prev_hash, events.hash  FROM events  WHERE events.action = :action AND events.at '
+            '>= :since ORDER BY events.seq'
+        ),
+        ('seq', 'id', 'at', 'actor', 'action', 'object_type', 'object_id', 'object_ref', 'details', 'prev_hash', 'hash'),
+        (None, None, None, None, None, None, None, None, None, None, None),
+        {},
+    ),
+    'events_raw': (
+        (
+            'SELECT events.seq, events.id AS id, events.at AS at, events.actor, events.action, '
+            'events.object_type, events.object_id, events.object_ref, events.details, '
+            'events.prev_hash, events.hash  FROM events ORDER BY events.seq'
+        ),
+        ('seq', 'id', 'at', 'actor', 'action', 'object_type', 'object_id', 'object_ref', 'details', 'prev_hash', 'hash'),
+        (None, None, None, None, None, None, None, None, None, None, None),
+        {},
+    ),
     'former_handles': (
         (
             'SELECT account_names.handle  FROM account_names  WHERE account_names.account_id = '
@@ -107,11 +267,41 @@ QUERIES: dict[str, Compiled] = {
         (None,),
         {},
     ),
+    'key_slots_of': (
+        (
+            'SELECT key_slots.id, key_slots.key_id, key_slots.kind, key_slots.label, key_slots.params, '
+            'key_slots.wrapped, key_slots.created_at  FROM key_slots  WHERE key_slots.key_id = :key_id '
+            'ORDER BY key_slots.created_at, CASE key_slots.kind WHEN :param_1 THEN :param_2 WHEN '
+            ':param_3 THEN :param_4 WHEN :param_5 THEN :param_6 WHEN :param_7 THEN :param_8 ELSE '
+            ':param_9 END, key_slots.label, key_slots.id'
+        ),
+        ('id', 'key_id', 'kind', 'label', 'params', 'wrapped', 'created_at'),
+        ('uuid', 'uuid', None, None, None, None, 'utc'),
+        {'param_1': 'passphrase', 'param_2': 0, 'param_3': 'recovery', 'param_4': 1, 'param_5': 'keyring', 'param_6': 2, 'param_7': 'age', 'param_8': 3, 'param_9': 4},
+    ),
     'officer_service_id': (
         (
             'SELECT officers.service_id  FROM officers  WHERE officers.id = :id'
         ),
         ('service_id',),
+        (None,),
+        {},
+    ),
+    'official_domains': (
+        (
+            'SELECT official_domains.domain  FROM official_domains ORDER BY official_domains.domain'
+        ),
+        ('domain',),
+        (None,),
+        {},
+    ),
+    'official_phones': (
+        (
+            'SELECT phones.phone  FROM (SELECT posts.phone AS phone  FROM posts  WHERE posts.phone IS '
+            'NOT NULL UNION SELECT officers.phone AS phone  FROM officers  WHERE officers.phone IS NOT '
+            'NULL) AS phones ORDER BY phones.phone'
+        ),
+        ('phone',),
         (None,),
         {},
     ),
@@ -131,6 +321,16 @@ QUERIES: dict[str, Compiled] = {
         ('uuid', 'uuid', 'uuid', 'uuid', None, 'date', 'date', 'utc', None, None, None, None, None),
         {},
     ),
+    'post_account_counts': (
+        (
+            'SELECT accounts.post_id AS post_id, count(*) AS accounts, count(accounts.rotation_due_at) '
+            'AS due  FROM accounts  WHERE accounts.post_id IS NOT NULL GROUP BY accounts.post_id ORDER '
+            'BY accounts.post_id'
+        ),
+        ('post_id', 'accounts', 'due'),
+        (None, None, None),
+        {},
+    ),
     'post_slug': (
         (
             'SELECT posts.slug  FROM posts  WHERE posts.id = :id'
@@ -138,6 +338,15 @@ QUERIES: dict[str, Compiled] = {
         ('slug',),
         (None,),
         {},
+    ),
+    'registry_key_id': (
+        (
+            'SELECT data_keys.id  FROM data_keys  WHERE data_keys.scope = :scope_1 AND '
+            'data_keys.retired_at IS NULL'
+        ),
+        ('id',),
+        ('uuid',),
+        {'scope_1': 'registry'},
     ),
     'setting': (
         (
@@ -153,6 +362,42 @@ QUERIES: dict[str, Compiled] = {
         ),
         ('name', 'value'),
         (None, None),
+        {},
+    ),
+    'signing_keys_of': (
+        (
+            'SELECT identities.signing_key  FROM identities JOIN officers ON officers.id = '
+            'identities.officer_id  WHERE officers.service_id = :service_id ORDER BY '
+            'identities.created_at'
+        ),
+        ('signing_key',),
+        (None,),
+        {},
+    ),
+    'stored_checkpoints': (
+        (
+            'SELECT checkpoints.size, checkpoints.head_hash, checkpoints.signature  FROM checkpoints '
+            'ORDER BY checkpoints.created_at, checkpoints.id'
+        ),
+        ('size', 'head_hash', 'signature'),
+        (None, None, None),
+        {},
+    ),
+    'transfer_lines': (
+        (
+            'SELECT transfer_orders.id AS id, transfer_orders.order_no, transfer_orders.order_date, '
+            'transfer_orders.officer_id AS officer_id, transfer_orders.from_post_id AS from_post_id, '
+            'transfer_orders.to_post_id AS to_post_id, transfer_orders.effective_date, '
+            'transfer_orders.imported_at, transfer_orders.imported_by, officers.service_id, '
+            'from_post.slug AS from_slug, to_post.slug AS to_slug  FROM transfer_orders JOIN officers '
+            'ON officers.id = transfer_orders.officer_id LEFT OUTER JOIN posts AS from_post ON '
+            'from_post.id = transfer_orders.from_post_id LEFT OUTER JOIN posts AS to_post ON '
+            'to_post.id = transfer_orders.to_post_id  WHERE CAST(:order_no AS VARCHAR(100)) IS NULL OR '
+            'transfer_orders.order_no = :order_no ORDER BY transfer_orders.order_date, '
+            'transfer_orders.order_no, officers.service_id'
+        ),
+        ('id', 'order_no', 'order_date', 'officer_id', 'from_post_id', 'to_post_id', 'effective_date', 'imported_at', 'imported_by', 'service_id', 'from_slug', 'to_slug'),
+        (None, None, 'date', None, None, None, 'date', 'utc', None, None, None, None),
         {},
     ),
     'verification_counts': (

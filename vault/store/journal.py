@@ -14,13 +14,16 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
-from typing import Any
-
-import sqlalchemy as sa
+from typing import TYPE_CHECKING, Any
 
 from vault.canonical import canonical
 from vault.errors import ClockError
-from vault.store import schema
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+# SQLAlchemy is imported by the functions that write or build statements: verifying the log
+# reads it through vault.store.reads (events_raw), on SQLite without SQLAlchemy.
 
 GENESIS = "0" * 64
 # The detail that marks an entry made under an overridden clock.
@@ -33,13 +36,11 @@ def iso(at: dt.datetime) -> str:
 
 
 def raw_select() -> sa.Select[Any]:
-    """Every entry, in order, with id and time as stored: a row edited by hand (an id or a time
-    that no longer parses) must be found by whoever reads the log, not crash them."""
-    e = schema.events
-    typed = {"id", "at"}
-    return sa.select(
-        *(sa.type_coerce(c, sa.String).label(c.name) if c.name in typed else c for c in e.c)
-    ).order_by(e.c.seq)
+    """Every entry, in order, with id and time as stored (the catalog's ``events_raw``), for
+    a caller that filters it further."""
+    from vault.store import queries
+
+    return queries.statement("events_raw")
 
 
 def parse_entry(row: Any) -> Any:
@@ -86,6 +87,10 @@ class Head:
 
 
 def head(conn: sa.Connection) -> Head:
+    import sqlalchemy as sa
+
+    from vault.store import schema
+
     e = schema.events
     row = conn.execute(
         sa.select(e.c.seq, e.c.hash, e.c.at).order_by(e.c.seq.desc()).limit(1)
@@ -169,6 +174,10 @@ def append(conn: sa.Connection, prev: Head, entries: list[Entry]) -> Head:
         digest = entry_hash(prev.hash, content_of(_Row(**row)))
         rows.append({**row, "hash": digest})
         prev = Head(seq, digest, at)
+    import sqlalchemy as sa
+
+    from vault.store import schema
+
     conn.execute(sa.insert(schema.events), rows)
     return prev
 
