@@ -22,7 +22,7 @@ class Severity(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Severity).index(self)
+        return _RANK[self]
 
     @classmethod
     def parse(cls, value: str) -> Severity:
@@ -32,6 +32,9 @@ class Severity(StrEnum):
             raise InvalidInputError(
                 f"unknown severity {value!r}: choose low, medium, high or critical"
             ) from None
+
+
+_RANK = {severity: rank for rank, severity in enumerate(Severity)}
 
 
 @dataclass(frozen=True)

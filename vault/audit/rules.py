@@ -745,15 +745,17 @@ def log_broken(snap: Snapshot, r: Rule) -> Iterator[Finding]:
     "account edit) or, if a card or packet brought it, ask its sender",
 )
 def confusable(snap: Snapshot, r: Rule) -> Iterator[Finding]:
-    named: list[tuple[str, Any, str]] = [("officer", o, o.name) for o in snap.officers.values()]
-    named += [("post", p, p.title) for p in snap.posts.values()]
-    named += [("group", g, g.name) for g in snap.groups]
-    named += [("account", a, a.handle) for a in snap.accounts]
-    for kind, record, text in named:
-        why = suspicious_text(text or "")
-        if why:
-            obj, where = _identified(snap, kind, record)
-            yield r.finding(kind, obj, f"{kind} {obj}: {why}", where)
+    for kind, records, text_of in (
+        ("officer", snap.officers.values(), attrgetter("name")),
+        ("post", snap.posts.values(), attrgetter("title")),
+        ("group", snap.groups, attrgetter("name")),
+        ("account", snap.accounts, attrgetter("handle")),
+    ):
+        for record in records:
+            why = suspicious_text(text_of(record) or "")
+            if why:
+                obj, where = _identified(snap, kind, record)
+                yield r.finding(kind, obj, f"{kind} {obj}: {why}", where)
 
 
 def _identified(

@@ -90,6 +90,7 @@ def _words(name: str) -> tuple[str, ...]:
 
 
 _COMMON = tuple(part for word in COMMON_WORDS for part in _words(word))
+_COMMON_RE = re.compile("|".join(map(re.escape, _COMMON)))
 
 
 def weakness(password: str, names: Iterable[str] = ()) -> str | None:
@@ -97,21 +98,23 @@ def weakness(password: str, names: Iterable[str] = ()) -> str | None:
     attacker would try for this account (its handle, its post, its district)."""
     if len(password) < MIN_CHOSEN:
         return f"shorter than {MIN_CHOSEN} characters"
-    used = set(password)
-    kinds = (
-        bool(used & _LOWER)
-        + bool(used & _UPPER)
-        + bool(used & _DIGITS)
-        + any(not c.isalnum() for c in used)
-    )
-    if len(password) < 16 and kinds < 3:
-        return "fewer than 16 characters, of fewer than three kinds"
-    if _runs(password.lower()):
+    if len(password) < 16:  # the kinds of character matter only below 16
+        used = set(password)
+        kinds = (
+            bool(used & _LOWER)
+            + bool(used & _UPPER)
+            + bool(used & _DIGITS)
+            + any(not c.isalnum() for c in used)
+        )
+        if kinds < 3:
+            return "fewer than 16 characters, of fewer than three kinds"
+    lower = password.lower()
+    if _runs(lower):
         return "a run of repeated or consecutive characters"
-    plain = password.lower().translate(_LEET)
-    for part in _COMMON:
-        if part in plain:
-            return f"it holds a name anyone would try ({part})"
+    plain = lower.translate(_LEET)
+    if _COMMON_RE.search(plain):  # one search in C; the loop names the word, in list order
+        part = next(part for part in _COMMON if part in plain)
+        return f"it holds a name anyone would try ({part})"
     for name in names:
         for part in _words(name):
             if part in plain:
