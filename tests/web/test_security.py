@@ -238,6 +238,26 @@ FORM_CASES = {
         ["account", "add", "instagram:collectorahd", "--post", POST,
          "--login-email", "asha.mehta@gmail.com"],
     ),
+    "post-edit-personal-email": (
+        f"/posts/edit/{POST}",
+        {"email": "collector.ahd@gmail.com"},
+        "email",
+        ["post", "edit", POST, "--email", "collector.ahd@gmail.com"],
+    ),
+    "officer-id": (
+        "/officers/new",
+        {"service_id": "IAS 42!", "name": "Meena Shah"},
+        "service_id",
+        ["officer", "add", "IAS 42!", "--name", "Meena Shah"],
+    ),
+    "group-unknown-admin": (
+        "/groups/new",
+        {"slug": "kheda-officers", "name": "Kheda officers", "level": "district",
+         "district": "Kheda", "admins": "no-such-post"},
+        "admins",
+        ["group", "add", "kheda-officers", "--name", "Kheda officers", "--level", "district",
+         "--district", "Kheda", "--admin", "no-such-post"],
+    ),
     "verification-not-allowed": (
         "/accounts/x:@CollectorAhd",
         {"status": "applied", "evidence": "letter of 01/12/2026"},
@@ -265,8 +285,44 @@ def test_bad_input_gets_the_command_lines_message_beside_the_field(
 
 PAGES = ("/", "/posts", f"/posts/{POST}", "/officers", "/officers/ias-0042", "/accounts",
          "/accounts/x:@CollectorAhd", "/account/new", "/account/edit/x:@CollectorAhd", "/groups",
-         "/groups/ahd-district", "/posts/new", "/give", "/take", "/audit", "/receipts")  # fmt: skip
+         "/groups/ahd-district", "/posts/new", f"/posts/edit/{POST}", "/officers/new",
+         "/officers/edit/ias-0042", "/groups/new", "/give", "/take", "/audit",
+         "/receipts")  # fmt: skip
 FONT = {"gu": "Noto Sans Gujarati", "hi": "Noto Sans Devanagari"}
+
+
+def test_the_register_forms_add_and_edit_what_the_command_line_shows(
+    browser: Browser, signed_in: Server, office: Office
+) -> None:
+    """An officer added and edited, a post edited and a group added through the forms are
+    the records the command line then shows."""
+    go(browser, f"{signed_in.base}/officers")
+    click(browser, "#add")
+    fill(browser, {"service_id": "gas-0321", "name": "Meena Shah", "grade": "Deputy Collector"})
+    click(browser, "#save")
+    assert browser.driver.current_url.endswith("/officers/gas-0321")
+    click(browser, "#edit")
+    fill(browser, {"name": "Meena R. Shah", "grade": ""})
+    click(browser, "#save")
+    officer = office.a.json("officer", "show", "gas-0321")["officer"]
+    assert (officer["name"], officer["grade"]) == ("Meena R. Shah", None)
+
+    go(browser, f"{signed_in.base}/posts/{POST}")
+    click(browser, "#edit")
+    fill(browser, {"title": "Collector and District Magistrate, Ahmedabad"})
+    click(browser, "#save")
+    post = office.a.json("post", "show", POST)["post"]
+    assert post["title"] == "Collector and District Magistrate, Ahmedabad"
+    assert post["email"] == "collector.ahd@gujarat.gov.in"  # the fields not touched stay
+
+    go(browser, f"{signed_in.base}/groups")
+    click(browser, "#add")
+    fill(browser, {"slug": "ahd-collectorate", "name": "Ahmedabad collectorate",
+                   "level": "district", "district": "Ahmedabad", "admins": POST})  # fmt: skip
+    click(browser, "#save")
+    group = office.a.json("group", "show", "ahd-collectorate")
+    assert (group["name"], group["admins"]) == ("Ahmedabad collectorate", [POST])
+    browser.shot("group-added")
 
 
 @pytest.mark.parametrize("lang", ["en", "gu", "hi"])

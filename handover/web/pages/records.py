@@ -101,32 +101,49 @@ def register(app: Flask, desk: Desk) -> None:
 
     @app.route("/posts/new", methods=["GET", "POST"])
     def post_new() -> Any:
-        from vault.records import posts
+        return _post_form(desk, None)
 
-        names = ("slug", "title", "level", "district", "department", "email", "phone")
+    @app.route("/posts/edit/<slug>", methods=["GET", "POST"])
+    def post_edit(slug: str) -> Any:
+        return _post_form(desk, slug)
+
+    @app.route("/officers/new", methods=["GET", "POST"])
+    def officer_new() -> Any:
+        return _officer_form(desk, None)
+
+    @app.route("/officers/edit/<service_id>", methods=["GET", "POST"])
+    def officer_edit(service_id: str) -> Any:
+        return _officer_form(desk, service_id)
+
+    @app.route("/groups/new", methods=["GET", "POST"])
+    def group_new() -> Any:
+        from vault.records import groups
+
+        names = ("slug", "name", "level", "platform", "district", "department", "admins")
         values = form_values(*names)
         errors: dict[str, str] = {}
         if request.method == "POST":
+            admins = [a for a in values["admins"].replace(",", " ").split() if a]
             made, outcome = attempt(
-                lambda: posts.add(
+                lambda: groups.add(
                     registry_of(desk),
                     values["slug"],
-                    posts.PostFields(
-                        values["title"],
+                    groups.GroupFields(
+                        values["name"],
                         values["level"],
+                        given(values["platform"]),
                         given(values["district"]),
                         given(values["department"]),
-                        given(values["email"]),
-                        given(values["phone"]),
                     ),
+                    admins,
                 ),
                 values,
             )
             if made is not None:
-                return redirect(url_for("post_show", slug=made.slug), code=303)
+                return redirect(url_for("group_show", slug=made.slug), code=303)
             errors = outcome.errors
         return render_template(
-            "post_form.html", v=values, errors=errors, levels=LEVELS
+            "group_form.html", v=values, errors=errors, levels=LEVELS, platforms=PLATFORMS
         ), 400 if errors else 200
 
     @app.get("/officers")
@@ -301,6 +318,75 @@ def register(app: Flask, desk: Desk) -> None:
 
         group = groups.show(registry_of(desk), slug)
         return render_template("group.html", g=group, events=history(desk, group.slug))
+
+
+def _post_form(desk: Desk, slug: str | None) -> Any:
+    """Add a post (``slug`` None) or edit one: the form shows what is recorded, and a field
+    emptied is cleared, as ``""`` on the command line."""
+    from vault.records import posts
+
+    names = ("slug", "title", "level", "district", "department", "email", "phone")
+    values = form_values(*names)
+    errors: dict[str, str] = {}
+    if request.method == "GET" and slug is not None:
+        post = posts.show(registry_of(desk), slug).post
+        values = {n: str(getattr(post, n, "") or "") for n in names}
+    if request.method == "POST":
+        fields = posts.PostFields(
+            values["title"],
+            values["level"],
+            values["district"] if slug else given(values["district"]),
+            values["department"] if slug else given(values["department"]),
+            values["email"] if slug else given(values["email"]),
+            values["phone"] if slug else given(values["phone"]),
+        )
+        made, outcome = attempt(
+            lambda: (
+                posts.add(registry_of(desk), values["slug"], fields)
+                if slug is None
+                else posts.edit(registry_of(desk), slug, fields)
+            ),
+            values,
+        )
+        if made is not None:
+            return redirect(url_for("post_show", slug=made.slug), code=303)
+        errors = outcome.errors
+    return render_template(
+        "post_form.html", v=values, errors=errors, levels=LEVELS, editing=slug
+    ), 400 if errors else 200
+
+
+def _officer_form(desk: Desk, service_id: str | None) -> Any:
+    """Add an officer (``service_id`` None) or edit one, as :func:`_post_form` does posts."""
+    from vault.records import officers
+
+    names = ("service_id", "name", "grade", "email", "phone")
+    values = form_values(*names)
+    errors: dict[str, str] = {}
+    if request.method == "GET" and service_id is not None:
+        officer = officers.show(registry_of(desk), service_id).officer
+        values = {n: str(getattr(officer, n, "") or "") for n in names}
+    if request.method == "POST":
+        fields = officers.OfficerFields(
+            values["name"],
+            values["grade"] if service_id else given(values["grade"]),
+            values["email"] if service_id else given(values["email"]),
+            values["phone"] if service_id else given(values["phone"]),
+        )
+        made, outcome = attempt(
+            lambda: (
+                officers.add(registry_of(desk), values["service_id"], fields)
+                if service_id is None
+                else officers.edit(registry_of(desk), service_id, fields)
+            ),
+            values,
+        )
+        if made is not None:
+            return redirect(url_for("officer_show", service_id=made.service_id), code=303)
+        errors = outcome.errors
+    return render_template(
+        "officer_form.html", v=values, errors=errors, editing=service_id
+    ), 400 if errors else 200
 
 
 def _choices() -> dict[str, Iterable[str]]:
