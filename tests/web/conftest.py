@@ -194,7 +194,10 @@ def browser(
     driver.execute_cdp_cmd(
         "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
     )
-    name = Path(str(request.node.fspath)).stem.removeprefix("test_")
+    # Named by module and worker: two workers may hold one module's tests at once, and each
+    # clears only the screenshots of its own last run.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"{Path(str(request.node.fspath)).stem.removeprefix('test_')}-{worker}"
     for old in SHOTS.glob(f"{name}-*.png"):
         old.unlink()
     try:
