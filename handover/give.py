@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING
 
 from handover import card, packet, reports
 from handover.errors import FileError, UsageError
-from handover.i18n import _, day, when
+from handover.i18n import day, when
+from handover.i18n import translate as _
 from vault.errors import WriteError
 
 if TYPE_CHECKING:

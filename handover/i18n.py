@@ -55,15 +55,16 @@ def language() -> str:
     return _now.lang
 
 
-def _(message: str) -> str:
-    """``message`` in the language in use."""
+def translate(message: str) -> str:
+    """``message`` in the language in use (modules import it as ``_``, the name the message
+    catalogs are extracted by)."""
     return _now.catalog.gettext(message)
 
 
 def both(message: str) -> str:
     """English, and the language in use beside it when that is another: for documents kept on
     file, which any reader must be able to read."""
-    translated = _(message)
+    translated = translate(message)
     return message if translated == message else f"{message} / {translated}"
 
 

@@ -16,7 +16,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from handover.i18n import _, both, day, when
+from handover.i18n import both, day, when
+from handover.i18n import translate as _
 from vault.model import N_
 
 if TYPE_CHECKING:

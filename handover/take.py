@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from handover import card as cards
 from handover import claim, reports
 from handover.errors import UsageError
-from handover.i18n import _
+from handover.i18n import translate as _
 from vault.errors import VaultError
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import typer
 
 from handover.errors import UsageError
-from handover.i18n import _
+from handover.i18n import translate as _
 from handover.output import inert
 
 

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from handover.cli import context, flows
-from handover.i18n import _, when
+from handover.i18n import translate as _
+from handover.i18n import when
 from handover.output import inert
 
 if TYPE_CHECKING:

@@ -10,7 +10,8 @@ import typer
 
 from handover.cli import context, flows
 from handover.errors import UsageError
-from handover.i18n import _, when
+from handover.i18n import translate as _
+from handover.i18n import when
 from handover.output import inert
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from flask import Flask, Response, abort, g, redirect, render_template, request,
 from werkzeug.exceptions import HTTPException
 
 from handover import i18n
-from handover.i18n import _
+from handover.i18n import translate as _
 from handover.web import security
 from handover.web.desk import Desk
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask, Response, abort, redirect, render_template, request, url_for
 
-from handover.i18n import _
+from handover.i18n import translate as _
 from handover.web.desk import Desk
 from handover.web.forms import attempt
 from handover.web.pages.common import given, registry_of

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask, render_template, url_for
 
-from handover.i18n import _
+from handover.i18n import translate as _
 from handover.web import charts
 from handover.web.desk import Desk
 from handover.web.pages.common import registry_of
