@@ -166,25 +166,27 @@ def _update_accounts(tx: Tx, changes: list[tuple[uuid.UUID, dict[str, Any]]]) ->
     """Set each account's values: one statement for each set of columns (a packet's entries
     carry the same ones), run for all its accounts at once."""
     a = schema.accounts
-    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for account_id, values in changes:
-        row = {**values, "updated_at": tx.now}
-        by_columns.setdefault(tuple(sorted(row)), []).append({**row, "_id": account_id})
-    for columns, rows in by_columns.items():
+    rows = [{**values, "updated_at": tx.now, "_id": account_id} for account_id, values in changes]
+    for columns, group in _by_columns(rows).items():
         tx.conn.execute(
             a.update()
             .where(a.c.id == sa.bindparam("_id"))
-            .values({c: sa.bindparam(c) for c in columns}),
-            rows,
+            .values({c: sa.bindparam(c) for c in columns if c != "_id"}),
+            group,
         )
 
 
 def _insert(tx: Tx, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for row in rows:
-        by_columns.setdefault(tuple(sorted(row)), []).append(row)
-    for group in by_columns.values():
+    for group in _by_columns(rows).values():
         tx.conn.execute(table.insert(), group)
+
+
+def _by_columns(rows: list[dict[str, Any]]) -> dict[tuple[str, ...], list[dict[str, Any]]]:
+    """Rows grouped by the columns they set: one executemany per group."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    return groups
 
 
 def _merge_records(tx: Tx, entries: list[tuple[uuid.UUID, dict[str, Any]]]) -> None:

@@ -103,6 +103,11 @@ class SqliteReader:
         cursor, make = self._execute(name, params)
         return list(map(make, cursor.fetchall()))
 
+    def first(self, name: str, /, **params: Any) -> Any:
+        cursor, make = self._execute(name, params)
+        row = cursor.fetchone()
+        return None if row is None else make(row)
+
     def json(self, name: str, /, **params: Any) -> Iterator[str]:
         """Each row as the JSON text SQLite writes for it."""
         sql, constants = compiled.JSON[name]
@@ -126,7 +131,18 @@ class AlchemyReader:
             yield make(row)
 
     def all(self, name: str, /, **params: Any) -> list[Any]:
-        return list(self.stream(name, **params))
+        """Every row at once: no server-side cursor (``stream``'s) for a list that is wanted
+        whole, which on PostgreSQL would cost two more round trips per query."""
+        from vault.store import queries
+
+        make = row_type(name)._make
+        return [make(row) for row in self.conn.execute(queries.statement(name), params)]
+
+    def first(self, name: str, /, **params: Any) -> Any:
+        from vault.store import queries
+
+        row = self.conn.execute(queries.statement(name), params).first()
+        return None if row is None else row_type(name)._make(row)
 
     def json(self, name: str, /, **params: Any) -> Iterator[str]:
         kinds = compiled.QUERIES[name][2]
@@ -153,7 +169,7 @@ def reader(conn: Any) -> Reader:
 
 def first(conn: Any, name: str, /, **params: Any) -> Any:
     """The first row of a query, or ``None``."""
-    return next(iter(reader(conn).stream(name, **params)), None)
+    return reader(conn).first(name, **params)
 
 
 def scalar(conn: Any, name: str, /, **params: Any) -> Any:
