@@ -12,6 +12,7 @@ line); 3 the command ran and found what it was asked to fail on (audit findings 
 
 from __future__ import annotations
 
+import copy
 import importlib
 import os
 import sys
@@ -63,12 +64,36 @@ class HandoverGroup(TyperGroup):
         return sorted({*super().list_commands(ctx), *LAZY})
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        if cmd_name not in LAZY:
-            return super().get_command(ctx, cmd_name)
-        module = importlib.import_module(LAZY[cmd_name][0])
-        command = typer.main.get_command(module.app)
-        if hasattr(command, "commands") and cmd_name in command.commands:
-            return command.commands[cmd_name]  # a module holding several top-level commands
+        return (
+            self._lazy(cmd_name, None) if cmd_name in LAZY else super().get_command(ctx, cmd_name)
+        )
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        if args and args[0] in LAZY:
+            return args[0], self._lazy(args[0], args[1] if len(args) > 1 else None), args[1:]
+        return super().resolve_command(ctx, args)
+
+    @staticmethod
+    def _lazy(cmd_name: str, then: str | None) -> Any:
+        """The command ``cmd_name``, its module imported now. Of a group, when the next word
+        ``then`` names one of its commands, only that one is built: building the parsers of all
+        of ``account``'s commands cost more than ``account show``'s whole reading of the
+        registry. Anything else (``--help``, no word, a misspelt one) gets the whole group."""
+        app = importlib.import_module(LAZY[cmd_name][0]).app
+        own = {_name(info): info for info in app.registered_commands}
+        if cmd_name in own and len(own) > 1:  # a module holding several top-level commands
+            return typer.main.get_command_from_info(
+                own[cmd_name],
+                pretty_exceptions_short=app.pretty_exceptions_short,
+                rich_markup_mode=app.rich_markup_mode,
+            )
+        if then in own or then in {info.name for info in app.registered_groups}:
+            app = copy.copy(app)
+            app.registered_commands = [own[then]] if then in own else []
+            app.registered_groups = [i for i in app.registered_groups if i.name == then]
+            command: Any = typer.main.get_group(app)
+        else:
+            command = typer.main.get_command(app)
         command.name = cmd_name
         return command
 
@@ -89,6 +114,11 @@ class HandoverGroup(TyperGroup):
             ):
                 raise
             raise typer.Exit(context.report(exc)) from None
+
+
+def _name(info: Any) -> str:
+    """The name typer gives a registered command: its own, or its function's with dashes."""
+    return info.name or typer.main.get_command_name(info.callback.__name__)
 
 
 def _version(value: bool) -> None:
@@ -213,7 +243,7 @@ def main() -> None:
     # A command allocates many small objects and makes few cycles: a collection every 700
     # allocations (Python's default) was 5 to 10% of an import or an audit (make bench).
     gc.set_threshold(100_000, 50, 100)
-    _quiet_drivers()
+    _debug_logging()
     if not all(arg.isascii() or _utf8(arg) for arg in sys.argv[1:]):
         raise SystemExit(context.report(UnicodeError("an argument is not UTF-8")))
     context.RUN = context.Run(attempts_left=len(RETRY_WAITS))
@@ -240,14 +270,13 @@ def _utf8(arg: str) -> bool:
     return True
 
 
-def _quiet_drivers() -> None:
-    """The database driver and pool log what they ignore while a connection is lost
-    ("error ignored terminating …"); the command's own one-line error says what matters."""
-    import logging
+def _debug_logging() -> None:
+    """Under ``HANDOVER_DEBUG=1``, show what the database driver and pool log (the registry
+    gives them a null handler: one-line errors say what matters)."""
+    if os.environ.get("HANDOVER_DEBUG") == "1":
+        import logging
 
-    if os.environ.get("HANDOVER_DEBUG") != "1":
-        for name in ("psycopg", "sqlalchemy"):
-            logging.getLogger(name).addHandler(logging.NullHandler())
+        logging.basicConfig(level=logging.WARNING)
 
 
 def _settle_stdout() -> None:

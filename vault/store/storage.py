@@ -74,7 +74,20 @@ def _make_engine(location: Location, read_only: bool) -> sa.Engine:
                 conn.exec_driver_sql("BEGIN")
 
         return engine
+    _quiet_drivers()
     return sa.create_engine(location.url, pool_pre_ping=False)
+
+
+def _quiet_drivers() -> None:
+    """The driver and the pool log what they ignore while a connection is lost ("error ignored
+    terminating …"); the one-line :class:`ServerUnavailable` says what matters. A library's
+    null handler: an application that configures logging still sees them."""
+    import logging
+
+    for name in ("psycopg", "sqlalchemy"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+            logger.addHandler(logging.NullHandler())
 
 
 # A connection refused or lost: SQLSTATE class 08, or the server shutting down or starting up.
