@@ -145,18 +145,19 @@ def json_value(value: Any) -> None:
 
 
 def json_report(
-    head: dict[str, Any], key: str, items: Iterable[dict[str, Any]], out: TextIO | None = None
+    head: dict[str, Any], key: str, items: Iterable[str], out: TextIO | None = None
 ) -> None:
-    """A JSON object whose ``key`` holds a long list: the list is streamed one item per line,
-    the rest written whole (``indent`` would switch json to its slow pure-Python encoder).
-    Written to ``out`` (a download on the web page), else standard output."""
+    """A JSON object whose ``key`` holds a long list of objects, each already encoded: the list
+    is streamed one item per line, the rest written whole (``indent`` would switch json to its
+    slow pure-Python encoder). Written to ``out`` (a download on the web page), else standard
+    output."""
     out = out or sys.stdout
     encode = _encoder()
     out.write("{\n")
     for name, value in head.items():
         out.write(f"  {encode(name)}: {encode(value)},\n")
     out.write(f"  {encode(key)}: ")
-    json_stream(items, out=out)
+    json_texts(items, out=out)
     out.write("}\n")
 
 

@@ -295,8 +295,9 @@ def handle_key(handle: str) -> str:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, Record):
-        return value.to_dict()
+    to_dict = getattr(value, "to_dict", None)  # a record, or a named tuple that has one
+    if to_dict is not None:
+        return to_dict()
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, (dt.datetime, dt.date)):

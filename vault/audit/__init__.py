@@ -1,8 +1,9 @@
 """The IT cell's audit: every rule over one consistent snapshot of the registry.
 
-``run`` loads the registry in bulk (:mod:`vault.audit.snapshot`), applies every rule
+``run`` loads the registry in bulk (:mod:`vault.audit.snapshot`), passes the accounts a batch at
+a time past the rules that look at accounts, then applies the rules over the whole registry
 (:mod:`vault.audit.rules`), filters by level, district or post, and rolls the findings up by level
-and district. Rules that read secrets (reused passwords) unlock the registry once.
+and district. Rules that read secrets (weak and reused passwords) unlock the registry once.
 """
 
 from __future__ import annotations
@@ -39,6 +40,11 @@ def _keep(finding: Finding, filters: Filters) -> bool:
     return not (filters.post and finding.post != filters.post.strip().lower())
 
 
+def _runs(rule: Rule, snap: snapshot.Snapshot) -> bool:
+    """Whether a rule runs: one that reads secrets, only in an audit with secrets."""
+    return snap.with_secrets or not rule.needs_secrets
+
+
 def _rollup(findings: list[Finding]) -> list[dict[str, Any]]:
     cells: dict[tuple[str, str], Counter[str]] = {}
     for f in findings:
@@ -63,9 +69,16 @@ def _rollup(findings: list[Finding]) -> list[dict[str, Any]]:
 def run(registry: Registry, filters: Filters = Filters(), *, with_secrets: bool = True) -> Report:
     if filters.level:
         filters = Filters(parse_level(filters.level).value, filters.district, filters.post)
+    findings: list[Finding] = []
     with registry.reads() as db:
         snap = snapshot.load(db, registry, with_secrets=with_secrets)
-    findings = [f for r in RULES for f in r.check(snap, r) if _keep(f, filters)]
+        on_accounts = [(r, r.each) for r in RULES if r.each is not None and _runs(r, snap)]
+        for batch in snapshot.accounts(db, registry, snap):
+            for r, each in on_accounts:
+                findings.extend(f for f in each(snap, r, batch) if _keep(f, filters))
+    for r in RULES:
+        if r.check is not None and _runs(r, snap):
+            findings.extend(f for f in r.check(snap, r) if _keep(f, filters))
     findings.sort(key=lambda f: (-f.severity.rank, f.rule, f.object))
     counts = Counter(f.severity.value for f in findings)
     return Report(

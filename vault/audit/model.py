@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from vault.errors import InvalidInputError
 from vault.model import Record
 
 if TYPE_CHECKING:
-    from vault.audit.snapshot import Snapshot
+    from vault.audit.snapshot import Accounts, Snapshot
 
 
 class Severity(StrEnum):
@@ -37,8 +37,11 @@ class Severity(StrEnum):
 _RANK = {severity: rank for rank, severity in enumerate(Severity)}
 
 
-@dataclass(frozen=True)
-class Finding(Record):
+class Finding(NamedTuple):
+    """One thing an audit found. A named tuple, not a dataclass: an audit of 100,000 accounts
+    makes some 80,000 of them, and a tuple is made several times faster and is a third of the
+    size."""
+
     rule: str
     severity: Severity
     object_type: str
@@ -65,17 +68,23 @@ class Finding(Record):
 
 
 Check = Callable[["Snapshot", "Rule"], Iterable[Finding]]
+AccountCheck = Callable[["Snapshot", "Rule", "Accounts"], Iterable[Finding]]
 
 
 @dataclass(frozen=True)
 class Rule:
-    """An audit rule: its id, default severity, what it looks for, and how to fix it."""
+    """An audit rule: its id, default severity, what it looks for, and how to fix it.
+
+    ``each`` looks at the accounts a batch at a time, as they are read, so that an audit does
+    not hold every account at once; ``check`` looks at the whole registry once they have all
+    been read. A rule has either or both."""
 
     id: str
     severity: Severity
     title: str
     remedy: str
-    check: Check
+    check: Check | None = None
+    each: AccountCheck | None = None
     needs_secrets: bool = False
 
     def finding(

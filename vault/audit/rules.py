@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from operator import attrgetter
 from typing import Any
 
-from vault.audit.model import Check, Finding, Rule, Severity
-from vault.audit.snapshot import Snapshot
+from vault.audit.model import AccountCheck, Check, Finding, Rule, Severity
+from vault.audit.snapshot import Accounts, Snapshot
 from vault.crypto import passwords
 from vault.model import (
     ESCROW_OPENED,
@@ -45,27 +44,43 @@ CONTACT_FIELDS = ("login_email", "login_phone", "recovery_email", "recovery_phon
 
 
 def rule(
-    rule_id: str, severity: Severity, title: str, remedy: str, *, needs_secrets: bool = False
+    rule_id: str,
+    severity: Severity,
+    title: str,
+    remedy: str,
+    *,
+    needs_secrets: bool = False,
+    each: AccountCheck | None = None,
 ) -> Callable[[Check], Check]:
+    """A rule over the whole registry (and, with ``each``, over each batch of accounts too)."""
+
     def register(check: Check) -> Check:
-        RULES.append(Rule(rule_id, severity, title, remedy, check, needs_secrets))
+        RULES.append(Rule(rule_id, severity, title, remedy, check, each, needs_secrets))
         return check
 
     return register
 
 
-def _official(snap: Snapshot) -> list[Any]:
-    return snap.official_accounts
+def account_rule(
+    rule_id: str, severity: Severity, title: str, remedy: str, *, needs_secrets: bool = False
+) -> Callable[[AccountCheck], AccountCheck]:
+    """A rule over each batch of accounts as they are read (:func:`snapshot.accounts`)."""
+
+    def register(each: AccountCheck) -> AccountCheck:
+        RULES.append(Rule(rule_id, severity, title, remedy, None, each, needs_secrets))
+        return each
+
+    return register
 
 
-@rule(
+@account_rule(
     "verification.unverified",
     Severity.MEDIUM,
     "Official account not verified by the platform",
     "apply for verification, then record it: handover account verify ACCOUNT --status applied",
 )
-def unverified(snap: Snapshot, r: Rule) -> Iterator[Finding]:
-    for a in _official(snap):
+def unverified(snap: Snapshot, r: Rule, accounts: Accounts) -> Iterator[Finding]:
+    for a in accounts.official:
         if a.verification in (Status_UNVERIFIED, Status_REJECTED):
             what = (
                 "is not verified"
@@ -77,15 +92,15 @@ def unverified(snap: Snapshot, r: Rule) -> Iterator[Finding]:
             )
 
 
-@rule(
+@account_rule(
     "verification.pending",
     Severity.LOW,
     "Verification applied for, not yet granted",
     "follow up with the platform; record the outcome with handover account verify",
 )
-def pending(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+def pending(snap: Snapshot, r: Rule, accounts: Accounts) -> Iterator[Finding]:
     limit = snap.settings["verification_pending_days"]
-    for a in _official(snap):
+    for a in accounts.official:
         if a.verification == Status_APPLIED:
             waited = (snap.today - a.verification_date).days if a.verification_date else 0
             if waited <= limit:
@@ -98,15 +113,15 @@ def pending(snap: Snapshot, r: Rule) -> Iterator[Finding]:
                 )
 
 
-@rule(
+@account_rule(
     "verification.overdue",
     Severity.MEDIUM,
     "Verification applied for and pending longer than verification_pending_days (30)",
     "chase the application with the platform, or apply again",
 )
-def overdue(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+def overdue(snap: Snapshot, r: Rule, accounts: Accounts) -> Iterator[Finding]:
     limit = snap.settings["verification_pending_days"]
-    for a in _official(snap):
+    for a in accounts.official:
         if a.verification == Status_APPLIED and a.verification_date:
             waited = (snap.today - a.verification_date).days
             if waited > limit:
@@ -119,14 +134,14 @@ def overdue(snap: Snapshot, r: Rule) -> Iterator[Finding]:
                 )
 
 
-@rule(
+@account_rule(
     "verification.lapsed",
     Severity.HIGH,
     "Platform verification lapsed",
     "find out why (handle or name change, inactivity) and apply again",
 )
-def lapsed(snap: Snapshot, r: Rule) -> Iterator[Finding]:
-    for a in _official(snap):
+def lapsed(snap: Snapshot, r: Rule, accounts: Accounts) -> Iterator[Finding]:
+    for a in accounts.official:
         if a.verification == Status_LAPSED:
             yield r.finding(
                 "account",
@@ -136,26 +151,27 @@ def lapsed(snap: Snapshot, r: Rule) -> Iterator[Finding]:
             )
 
 
-def _contacts(snap: Snapshot) -> dict[Any, list[tuple[str, str]]]:
+def _contacts(accounts: Accounts) -> dict[Any, list[tuple[str, str]]]:
     """Each official account's contacts that are set (login, recovery, 2FA phone), read from
     the rows once for the three rules that judge them."""
-    found = snap.memo.get("contacts")
+    found = accounts.memo.get("contacts")
     if found is None:
         names = (*CONTACT_FIELDS, "twofa_phone")
-        found = snap.memo["contacts"] = {
+        found = accounts.memo["contacts"] = {
             a.id: [(n, v) for n, v in zip(names, attrgetter(*names)(a), strict=True) if v]
-            for a in _official(snap)
+            for a in accounts.official
         }
     return found
 
 
-def _not_official(snap: Snapshot, a: Any) -> list[tuple[str, str, str | None]]:
+def _not_official(snap: Snapshot, accounts: Accounts, a: Any) -> list[tuple[str, str, str | None]]:
     """An official account's login and recovery contacts that are not official, each with the
     reason recorded for accepting it (or ``None``); worked out once for the two rules."""
-    found: dict[Any, list[tuple[str, str, str | None]]] | None = snap.memo.get("not_official")
+    memo = accounts.memo
+    found: dict[Any, list[tuple[str, str, str | None]]] | None = memo.get("not_official")
     if found is None:
-        found = snap.memo["not_official"] = {}
-        for account_id, contacts in _contacts(snap).items():
+        found = memo["not_official"] = {}
+        for account_id, contacts in _contacts(accounts).items():
             foreign = [
                 (name, value, snap.overrides.get(account_id, {}).get((name, value)))
                 for name, value in contacts
@@ -166,16 +182,16 @@ def _not_official(snap: Snapshot, a: Any) -> list[tuple[str, str, str | None]]:
     return found.get(a.id, [])
 
 
-@rule(
+@account_rule(
     "contact.personal",
     Severity.CRITICAL,
     "Login or recovery contact of an official account is not official",
     "change it on the platform to the post's official email or phone, then "
     "handover account edit ACCOUNT --login-email ...",
 )
-def personal_contact(snap: Snapshot, r: Rule) -> Iterator[Finding]:
-    for a in _official(snap):
-        for name, value, reason in _not_official(snap, a):
+def personal_contact(snap: Snapshot, r: Rule, accounts: Accounts) -> Iterator[Finding]:
+    for a in accounts.official:
+        for name, value, reason in _not_official(snap, accounts, a):
             if reason is None:
                 yield r.finding(
                     "account",
@@ -185,7 +201,7 @@ def personal_contact(snap: Snapshot, r: Rule) -> Iterator[Finding]:
                 )
 
 
-@rule(
+@account_rule(
     "contact.officer-own",
     Severity.HIGH,
     "An official account logs in or recovers with an officer's own email or phone, which leave "
@@ -193,16 +209,10 @@ def personal_contact(snap: Snapshot, r: Rule) -> Iterator[Finding]:
     "move it to the post's official email and mobile on the platform, then handover account "
     "edit ACCOUNT --login-email POST-EMAIL --login-phone POST-MOBILE",
 )
-def officer_own_contact(snap: Snapshot, r: Rule) -> Iterator[Finding]:
-    posts_own = {v.lower() for p in snap.posts.values() for v in (p.email, p.phone) if v}
-    own = {
-        v.lower(): o.service_id
-        for o in snap.officers.values()
-        for v in (o.email, o.phone)
-        if v and v.lower() not in posts_own
-    }
-    contacts = _contacts(snap)
-    for a in _official(snap):
+def officer_own_contact(snap: Snapshot, r: Rule, accounts: Accounts) -> Iterator[Finding]:
+    own = _officers_own(snap)
+    contacts = _contacts(accounts)
+    for a in accounts.official:
         for name, value in contacts[a.id]:
             officer = own.get(value.lower())
             if officer:
@@ -215,15 +225,30 @@ def officer_own_contact(snap: Snapshot, r: Rule) -> Iterator[Finding]:
                 )
 
 
-@rule(
+def _officers_own(snap: Snapshot) -> dict[str, str]:
+    """Officers' own emails and phones (those no post also has), lower-cased, to the officer's
+    service id: worked out once, for every batch of accounts."""
+    found: dict[str, str] | None = snap.memo.get("officers_own")
+    if found is None:
+        posts_own = {v.lower() for p in snap.posts.values() for v in (p.email, p.phone) if v}
+        found = snap.memo["officers_own"] = {
+            v.lower(): o.service_id
+            for o in snap.officers.values()
+            for v in (o.email, o.phone)
+            if v and v.lower() not in posts_own
+        }
+    return found
+
+
+@account_rule(
     "contact.override",
     Severity.HIGH,
     "Non-official contact accepted with a recorded reason (--allow-personal)",
     "move the account to the post's official contacts when the reason no longer holds",
 )
-def override_contact(snap: Snapshot, r: Rule) -> Iterator[Finding]:
-    for a in _official(snap):
-        for name, value, reason in _not_official(snap, a):
+def override_contact(snap: Snapshot, r: Rule, accounts: Accounts) -> Iterator[Finding]:
+    for a in accounts.official:
+        for name, value, reason in _not_official(snap, accounts, a):
             if reason is not None:
                 yield r.finding(
                     "account",
@@ -234,28 +259,28 @@ def override_contact(snap: Snapshot, r: Rule) -> Iterator[Finding]:
                 )
 
 
-@rule(
+@account_rule(
     "2fa.none",
     Severity.HIGH,
     "Official account without two-factor authentication",
     "turn on 2FA with an authenticator (seal the seed: handover account set-totp ACCOUNT)",
 )
-def no_twofa(snap: Snapshot, r: Rule) -> Iterator[Finding]:
-    for a in _official(snap):
+def no_twofa(snap: Snapshot, r: Rule, accounts: Accounts) -> Iterator[Finding]:
+    for a in accounts.official:
         if a.twofa_method == TwoFactor_NONE:
             yield r.finding(
                 "account", snap.ref(a), f"{snap.ref(a)} has no 2FA", snap.where_post(a.post_id)
             )
 
 
-@rule(
+@account_rule(
     "2fa.unknown",
     Severity.MEDIUM,
     "How an official account's 2FA is done is not recorded",
     "record it: handover account edit ACCOUNT --2fa totp|sms|hardware-key|none",
 )
-def unknown_twofa(snap: Snapshot, r: Rule) -> Iterator[Finding]:
-    for a in _official(snap):
+def unknown_twofa(snap: Snapshot, r: Rule, accounts: Accounts) -> Iterator[Finding]:
+    for a in accounts.official:
         if a.twofa_method == TwoFactor_UNKNOWN:
             yield r.finding(
                 "account",
@@ -265,14 +290,14 @@ def unknown_twofa(snap: Snapshot, r: Rule) -> Iterator[Finding]:
             )
 
 
-@rule(
+@account_rule(
     "2fa.sms-not-official",
     Severity.HIGH,
     "SMS 2FA goes to a number that is not the post's official phone",
     "move SMS 2FA to the post's official mobile, or better, to an authenticator",
 )
-def sms_not_official(snap: Snapshot, r: Rule) -> Iterator[Finding]:
-    for a in _official(snap):
+def sms_not_official(snap: Snapshot, r: Rule, accounts: Accounts) -> Iterator[Finding]:
+    for a in accounts.official:
         if a.twofa_method != TwoFactor_SMS:
             continue
         post = snap.posts.get(a.post_id) if a.post_id else None
@@ -288,14 +313,14 @@ def sms_not_official(snap: Snapshot, r: Rule) -> Iterator[Finding]:
             )
 
 
-@rule(
+@account_rule(
     "2fa.totp-outside",
     Severity.MEDIUM,
     "TOTP seed held outside the registry",
     "re-enrol the authenticator and seal the new seed: handover account set-totp ACCOUNT",
 )
-def totp_outside(snap: Snapshot, r: Rule) -> Iterator[Finding]:
-    for a in _official(snap):
+def totp_outside(snap: Snapshot, r: Rule, accounts: Accounts) -> Iterator[Finding]:
+    for a in accounts.official:
         if a.twofa_method == TwoFactor_TOTP and not a.has_totp:
             yield r.finding(
                 "account",
@@ -313,14 +338,14 @@ ROTATE_REMEDY = (
 )
 
 
-@rule(
+@account_rule(
     "rotation.overdue",
     Severity.HIGH,
     "Credentials not rotated by the deadline after a handover",
     ROTATE_REMEDY,
 )
-def rotation_overdue(snap: Snapshot, r: Rule) -> Iterator[Finding]:
-    for a in snap.accounts:
+def rotation_overdue(snap: Snapshot, r: Rule, accounts: Accounts) -> Iterator[Finding]:
+    for a in accounts.rows:
         if a.rotation_due_at is not None and a.rotation_due_at < snap.now and not _escrow_opened(a):
             yield r.finding(
                 "account",
@@ -331,14 +356,14 @@ def rotation_overdue(snap: Snapshot, r: Rule) -> Iterator[Finding]:
             )
 
 
-@rule(
+@account_rule(
     "rotation.due",
     Severity.LOW,
     "Credentials due for rotation after a handover",
     ROTATE_REMEDY,
 )
-def rotation_due(snap: Snapshot, r: Rule) -> Iterator[Finding]:
-    for a in snap.accounts:
+def rotation_due(snap: Snapshot, r: Rule, accounts: Accounts) -> Iterator[Finding]:
+    for a in accounts.rows:
         if (
             a.rotation_due_at is not None
             and a.rotation_due_at >= snap.now
@@ -356,15 +381,15 @@ def _escrow_opened(account: Any) -> bool:
     return bool(account.rotation_reason) and account.rotation_reason.startswith(ESCROW_OPENED)
 
 
-@rule(
+@account_rule(
     "escrow.opened",
     Severity.CRITICAL,
     "Credentials opened from escrow (break-glass) and not yet rotated",
     "change the password on the platform at once, then handover account rotate ACCOUNT; "
     "find out why the holder could not act",
 )
-def escrow_opened(snap: Snapshot, r: Rule) -> Iterator[Finding]:
-    for a in snap.accounts:
+def escrow_opened(snap: Snapshot, r: Rule, accounts: Accounts) -> Iterator[Finding]:
+    for a in accounts.rows:
         if a.rotation_due_at is not None and _escrow_opened(a):
             yield r.finding(
                 "account",
@@ -374,15 +399,15 @@ def escrow_opened(snap: Snapshot, r: Rule) -> Iterator[Finding]:
             )
 
 
-@rule(
+@account_rule(
     "credential.stale",
     Severity.MEDIUM,
     "Password unchanged for longer than credential_max_age_days (365)",
     "change the password on the platform, then handover account rotate ACCOUNT",
 )
-def stale(snap: Snapshot, r: Rule) -> Iterator[Finding]:
+def stale(snap: Snapshot, r: Rule, accounts: Accounts) -> Iterator[Finding]:
     limit = dt.timedelta(days=snap.settings["credential_max_age_days"])
-    for a in _official(snap):
+    for a in accounts.official:
         if a.password_changed_at is not None and snap.now - a.password_changed_at > limit:
             days = (snap.now - a.password_changed_at).days
             yield r.finding(
@@ -393,15 +418,15 @@ def stale(snap: Snapshot, r: Rule) -> Iterator[Finding]:
             )
 
 
-@rule(
+@account_rule(
     "credential.missing",
     Severity.LOW,
     "Official account whose password is neither in the registry nor escrowed",
     "seal it so that it can be handed over: handover account set-password ACCOUNT (or have the "
     "holder send a rotation report, which escrows it)",
 )
-def missing_password(snap: Snapshot, r: Rule) -> Iterator[Finding]:
-    for a in _official(snap):
+def missing_password(snap: Snapshot, r: Rule, accounts: Accounts) -> Iterator[Finding]:
+    for a in accounts.official:
         if credential_state(a) == "missing":
             yield r.finding(
                 "account",
@@ -419,24 +444,27 @@ def missing_password(snap: Snapshot, r: Rule) -> Iterator[Finding]:
     needs_secrets=True,
 )
 def reused(snap: Snapshot, r: Rule) -> Iterator[Finding]:
-    if snap.passwords is None:
-        return
-    by_password: dict[str, list[Any]] = defaultdict(list)
-    accounts = {a.id: a for a in snap.accounts}
-    for account_id, password in snap.passwords.items():
-        by_password[password].append(accounts[account_id])
-    for group in by_password.values():
-        if len(group) < 2:
-            continue
-        refs = sorted(snap.ref(a) for a in group)
-        for a in group:
-            ref = snap.ref(a)
+    for group in snap.shared_passwords.values():
+        refs = sorted(ref for ref, _post in group)
+        for ref, post_id in group:
             yield r.finding(
                 "account",
                 ref,
                 f"{ref} shares its password with {_some_of([x for x in refs if x != ref])}",
-                snap.where_post(a.post_id),
+                snap.where_post(post_id),
             )
+
+
+def _post_words(snap: Snapshot) -> dict[Any, tuple[str, ...]]:
+    """The words of each post's slug and district, which its accounts' passwords must not hold:
+    split once per post, not once per account."""
+    found: dict[Any, tuple[str, ...]] | None = snap.memo.get("post_words")
+    if found is None:
+        found = snap.memo["post_words"] = {
+            p.id: (*passwords.words_of(p.slug), *passwords.words_of(p.district or ""))
+            for p in snap.posts.values()
+        }
+    return found
 
 
 # How many accounts of a reuse group a finding names: each member has a finding of its own, so
@@ -450,7 +478,7 @@ def _some_of(refs: list[str]) -> str:
     return f"{', '.join(refs[:NAMED])} and {len(refs) - NAMED} more"
 
 
-@rule(
+@account_rule(
     "password.weak",
     Severity.HIGH,
     "A password an attacker would guess: short, of one kind of character, a run like 1234, or a "
@@ -458,14 +486,15 @@ def _some_of(refs: list[str]) -> str:
     "make a strong one: handover account rotate ACCOUNT --generate (then set it on the platform)",
     needs_secrets=True,
 )
-def weak(snap: Snapshot, r: Rule) -> Iterator[Finding]:
-    if snap.passwords is None:
-        return
-    accounts = {a.id: a for a in snap.accounts}
-    post_names = {p.id: (p.slug, p.district or "") for p in snap.posts.values()}
-    for account_id, password in snap.passwords.items():
-        a = accounts[account_id]
-        why = passwords.weakness(password, (a.handle, *post_names.get(a.post_id, ())))
+def weak(snap: Snapshot, r: Rule, accounts: Accounts) -> Iterator[Finding]:
+    post_words = _post_words(snap)
+    opened = accounts.passwords
+    for a in accounts.rows:
+        password = opened.get(a.id)
+        if password is None:
+            continue
+        words = (*passwords.words_of(a.handle), *post_words.get(a.post_id, ()))
+        why = passwords.weakness(password, words=words)
         if why:
             yield r.finding(
                 "account",
@@ -484,9 +513,8 @@ def weak(snap: Snapshot, r: Rule) -> Iterator[Finding]:
     "--role ROLE",
 )
 def stale_role(snap: Snapshot, r: Rule) -> Iterator[Finding]:
-    accounts = {a.id: a for a in snap.accounts}
     for role in snap.roles:
-        a = accounts.get(role.account_id)
+        a = snap.role_accounts.get(role.account_id)
         if a is None or role.officer_id is None or a.post_id is None:
             continue
         holder = snap.holders.get(a.post_id)
@@ -530,11 +558,7 @@ def stale_admin_phone(snap: Snapshot, r: Rule) -> Iterator[Finding]:
     "assign a holder (handover officer assign OFFICER POST) and hand the accounts over",
 )
 def vacant(snap: Snapshot, r: Rule) -> Iterator[Finding]:
-    owning: dict[Any, int] = defaultdict(int)
-    for a in snap.accounts:
-        if a.post_id is not None:
-            owning[a.post_id] += 1
-    for post_id, count in owning.items():
+    for post_id, count in snap.owning.items():
         if post_id not in snap.holders:
             post = snap.posts[post_id]
             yield r.finding(
@@ -545,14 +569,14 @@ def vacant(snap: Snapshot, r: Rule) -> Iterator[Finding]:
             )
 
 
-@rule(
+@account_rule(
     "account.orphan",
     Severity.HIGH,
     "Official account with no owning post",
     "give it a post: handover account edit ACCOUNT --post POST",
 )
-def orphan(snap: Snapshot, r: Rule) -> Iterator[Finding]:
-    for a in _official(snap):
+def orphan(snap: Snapshot, r: Rule, accounts: Accounts) -> Iterator[Finding]:
+    for a in accounts.official:
         if a.post_id is None:
             yield r.finding("account", snap.ref(a), f"{snap.ref(a)} belongs to no post")
 
@@ -565,8 +589,7 @@ def orphan(snap: Snapshot, r: Rule) -> Iterator[Finding]:
     "claim it, or record the receipt; then rotate every credential",
 )
 def unrecorded_handover(snap: Snapshot, r: Rule) -> Iterator[Finding]:
-    owning = {a.post_id for a in snap.accounts if a.post_id is not None}
-    for post_id in owning:
+    for post_id in snap.owning:
         history = snap.tenures.get(post_id, [])
         recorded = {
             c.to_officer
@@ -587,14 +610,14 @@ def unrecorded_handover(snap: Snapshot, r: Rule) -> Iterator[Finding]:
                 )
 
 
-@rule(
+@account_rule(
     "personal.no-disclaimer",
     Severity.MEDIUM,
     "Personal account without the 'views are my own' disclaimer",
     "add the disclaimer to the profile, then handover account edit ACCOUNT --disclaimer",
 )
-def no_disclaimer(snap: Snapshot, r: Rule) -> Iterator[Finding]:
-    for a in snap.accounts:
+def no_disclaimer(snap: Snapshot, r: Rule, accounts: Accounts) -> Iterator[Finding]:
+    for a in accounts.rows:
         if a.kind == AccountKind_PERSONAL and not a.disclaimer:
             officer = snap.officers.get(a.officer_id) if a.officer_id else None
             held = snap.held_by.get(a.officer_id, []) if a.officer_id else []
@@ -737,25 +760,32 @@ def log_broken(snap: Snapshot, r: Rule) -> Iterator[Finding]:
         yield r.finding("log", f"entry {snap.log.first_break.seq}", snap.log.first_break.reason)
 
 
+def confusable_handles(snap: Snapshot, r: Rule, accounts: Accounts) -> Iterator[Finding]:
+    return _confusable(snap, r, "account", accounts.rows, attrgetter("handle"))
+
+
 @rule(
     "text.confusable",
     Severity.HIGH,
     "A name, title or handle that can pass for another (look-alike scripts, invisible characters)",
     "check it against the real one; correct the record (handover officer edit, post edit, "
     "account edit) or, if a card or packet brought it, ask its sender",
+    each=confusable_handles,
 )
 def confusable(snap: Snapshot, r: Rule) -> Iterator[Finding]:
-    for kind, records, text_of in (
-        ("officer", snap.officers.values(), attrgetter("name")),
-        ("post", snap.posts.values(), attrgetter("title")),
-        ("group", snap.groups, attrgetter("name")),
-        ("account", snap.accounts, attrgetter("handle")),
-    ):
-        for record in records:
-            why = suspicious_text(text_of(record) or "")
-            if why:
-                obj, where = _identified(snap, kind, record)
-                yield r.finding(kind, obj, f"{kind} {obj}: {why}", where)
+    yield from _confusable(snap, r, "officer", snap.officers.values(), attrgetter("name"))
+    yield from _confusable(snap, r, "post", snap.posts.values(), attrgetter("title"))
+    yield from _confusable(snap, r, "group", snap.groups, attrgetter("name"))
+
+
+def _confusable(
+    snap: Snapshot, r: Rule, kind: str, records: Iterable[Any], text_of: Callable[[Any], str]
+) -> Iterator[Finding]:
+    for record in records:
+        why = suspicious_text(text_of(record) or "")
+        if why:
+            obj, where = _identified(snap, kind, record)
+            yield r.finding(kind, obj, f"{kind} {obj}: {why}", where)
 
 
 def _identified(

@@ -17,12 +17,10 @@ office uses (``password``, ``admin``, ``gujarat``...), in any case, with digits 
 from __future__ import annotations
 
 import itertools
-import operator
 import re
 import secrets
 import string
 from collections.abc import Iterable
-from functools import lru_cache
 
 from vault.errors import InvalidInputError
 
@@ -60,12 +58,18 @@ _LEET = str.maketrans("013457@$", "oleastas")
 def _runs(text: str) -> bool:
     """Four repeated or consecutive characters in a row: aaaa, 1234, abcd, 4321.
 
-    For ASCII, the steps between neighbours are made bytes and searched for three equal steps
-    of 0, 1 or -1 in C: the audit asks this of every password."""
+    For ASCII, the steps between neighbours are worked out all at once, as the bytes of one
+    subtraction of two integers (each byte of the first with its top bit set, so that no byte
+    borrows from the next: a step of 0 is 0x80, +1 is 0x81, -1 is 0x7f), and three equal steps
+    of 0, 1 or -1 are searched for in C: the audit asks this of every password."""
     if text.isascii():
         codes = text.encode()
-        steps = bytes([step & 0xFF for step in map(operator.sub, codes[1:], codes)])
-        return b"\0\0\0" in steps or b"\1\1\1" in steps or b"\xff\xff\xff" in steps
+        n = len(codes) - 1
+        if n < 3:
+            return False
+        later = int.from_bytes(codes[1:], "big") | int.from_bytes(b"\x80" * n, "big")
+        steps = (later - int.from_bytes(codes[:-1], "big")).to_bytes(n, "big")
+        return b"\x80\x80\x80" in steps or b"\x81\x81\x81" in steps or b"\x7f\x7f\x7f" in steps
     points = list(map(ord, text))
     deltas = [b - a for a, b in itertools.pairwise(points)]
     return any(
@@ -74,40 +78,52 @@ def _runs(text: str) -> bool:
     )
 
 
+# Each ASCII character to its kind: a lower-case letter, an upper-case letter, a digit, or
+# anything else (a symbol, a space).
+_KIND_OF = str.maketrans(
+    {chr(c): "a" if chr(c).islower() else "A" if chr(c).isupper() else "0" if chr(c).isdigit()
+     else "#" for c in range(128)}
+)  # fmt: skip
 _LOWER, _UPPER, _DIGITS = map(
     frozenset, (string.ascii_lowercase, string.ascii_uppercase, "0123456789")
 )
 
 
+def _kinds(password: str) -> int:
+    """How many kinds of character a password holds: lower, upper, digit, other."""
+    if password.isascii():
+        return len(set(password.translate(_KIND_OF)))
+    used = set(password)
+    return (
+        bool(used & _LOWER)
+        + bool(used & _UPPER)
+        + bool(used & _DIGITS)
+        + any(not c.isalnum() for c in used)
+    )
+
+
 _WORD = re.compile(r"[a-z]{4,}")
 
 
-@lru_cache(maxsize=4096)
-def _words(name: str) -> tuple[str, ...]:
-    """The runs of four or more letters in a name, as a password would spell them (a post's
-    names recur on its accounts; the cache keeps them)."""
+def words_of(name: str) -> tuple[str, ...]:
+    """The runs of four or more letters in a name, as a password would spell them: what
+    :func:`weakness` looks for of the names it is given."""
     return tuple(_WORD.findall(name.lower().translate(_LEET)))
 
 
-_COMMON = tuple(part for word in COMMON_WORDS for part in _words(word))
+_COMMON = tuple(part for word in COMMON_WORDS for part in words_of(word))
 _COMMON_RE = re.compile("|".join(map(re.escape, _COMMON)))
 
 
-def weakness(password: str, names: Iterable[str] = ()) -> str | None:
+def weakness(password: str, names: Iterable[str] = (), *, words: Iterable[str] = ()) -> str | None:
     """Why ``password`` is weak by the policy above, or ``None``; ``names`` are the ones an
-    attacker would try for this account (its handle, its post, its district)."""
+    attacker would try for this account (its handle, its post, its district), and ``words``
+    those already split by :func:`words_of` (an audit splits each post's names once)."""
     if len(password) < MIN_CHOSEN:
         return f"shorter than {MIN_CHOSEN} characters"
-    if len(password) < 16:  # the kinds of character matter only below 16
-        used = set(password)
-        kinds = (
-            bool(used & _LOWER)
-            + bool(used & _UPPER)
-            + bool(used & _DIGITS)
-            + any(not c.isalnum() for c in used)
-        )
-        if kinds < 3:
-            return "fewer than 16 characters, of fewer than three kinds"
+    # The kinds of character matter only below 16.
+    if len(password) < 16 and _kinds(password) < 3:
+        return "fewer than 16 characters, of fewer than three kinds"
     lower = password.lower()
     if _runs(lower):
         return "a run of repeated or consecutive characters"
@@ -115,8 +131,7 @@ def weakness(password: str, names: Iterable[str] = ()) -> str | None:
     if _COMMON_RE.search(plain):  # one search in C; the loop names the word, in list order
         part = next(part for part in _COMMON if part in plain)
         return f"it holds a name anyone would try ({part})"
-    for name in names:
-        for part in _words(name):
-            if part in plain:
-                return f"it holds a name anyone would try ({part})"
+    for part in itertools.chain(words, *map(words_of, names)):
+        if part in plain:
+            return f"it holds a name anyone would try ({part})"
     return None

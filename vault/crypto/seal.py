@@ -73,7 +73,7 @@ class Sealer:
         self._next += NONCE_LEN
         return self._nonces[start : self._next]
 
-    def _ad(self, table: str, column: str, row_id: uuid.UUID) -> bytes:
+    def _ad(self, table: str, column: str, row_id: uuid.UUID | bytes) -> bytes:
         """:func:`associated_data`, with its constant parts worked out once per column."""
         place = self._places.get((table, column))
         if place is None:
@@ -81,7 +81,7 @@ class Sealer:
             suffix = _lp(self.key_id.bytes)
             prefix = full[: len(full) - len(suffix) - 18]
             place = self._places[(table, column)] = (prefix + b"\x00\x10", suffix)
-        return place[0] + row_id.bytes + place[1]
+        return place[0] + (row_id if isinstance(row_id, bytes) else row_id.bytes) + place[1]
 
     def seal(self, table: str, column: str, row_id: uuid.UUID, plaintext: bytes) -> bytes:
         nonce = self._nonce()
@@ -91,7 +91,9 @@ class Sealer:
             + self._aead.encrypt(nonce, plaintext, self._ad(table, column, row_id))
         )
 
-    def open(self, table: str, column: str, row_id: uuid.UUID, blob: bytes) -> bytes:
+    def open(self, table: str, column: str, row_id: uuid.UUID | bytes, blob: bytes) -> bytes:
+        """The value sealed in ``blob`` for this row and column. ``row_id`` may be the id's 16
+        bytes, which a reader of ids stored as hex text has without making a ``UUID``."""
         from cryptography.exceptions import InvalidTag
 
         if len(blob) < HEADER_LEN + TAG_LEN or blob[: 1 + 16] != self._header:

@@ -94,13 +94,12 @@ QUERIES: dict[str, Compiled] = {
             'accounts.login_email, accounts.login_phone, accounts.recovery_email, '
             'accounts.recovery_phone, accounts.twofa_method, accounts.twofa_phone, '
             'accounts.verification, accounts.verification_date, accounts.password_changed_at, '
-            'accounts.rotation_due_at, accounts.rotation_reason, accounts.created_at, '
-            'accounts.escrowed_by, accounts.password_sealed IS NOT NULL AS has_password, '
-            'accounts.totp_sealed IS NOT NULL AS has_totp  FROM accounts  WHERE accounts.archived_at '
-            'IS NULL'
+            'accounts.rotation_due_at, accounts.rotation_reason, accounts.escrowed_by, '
+            'accounts.password_sealed, accounts.totp_sealed IS NOT NULL AS has_totp  FROM accounts  '
+            'WHERE accounts.archived_at IS NULL'
         ),
-        ('id', 'platform', 'handle', 'post_id', 'officer_id', 'kind', 'disclaimer', 'login_email', 'login_phone', 'recovery_email', 'recovery_phone', 'twofa_method', 'twofa_phone', 'verification', 'verification_date', 'password_changed_at', 'rotation_due_at', 'rotation_reason', 'created_at', 'escrowed_by', 'has_password', 'has_totp'),
-        (None, None, None, None, None, None, 'bool', None, None, None, None, None, None, None, 'date', 'utc', 'utc', None, 'utc', None, 'bool', 'bool'),
+        ('id', 'platform', 'handle', 'post_id', 'officer_id', 'kind', 'disclaimer', 'login_email', 'login_phone', 'recovery_email', 'recovery_phone', 'twofa_method', 'twofa_phone', 'verification', 'verification_date', 'password_changed_at', 'rotation_due_at', 'rotation_reason', 'escrowed_by', 'password_sealed', 'has_totp'),
+        (None, None, None, None, None, None, 'bool', None, None, None, None, None, None, None, 'date', 'utc', 'utc', None, None, None, 'bool'),
         {},
     ),
     'audit_custody': (
@@ -175,15 +174,6 @@ QUERIES: dict[str, Compiled] = {
         ),
         ('account_id', 'field', 'value', 'reason'),
         (None, None, None, None),
-        {},
-    ),
-    'audit_passwords': (
-        (
-            'SELECT accounts.id AS id, accounts.password_sealed  FROM accounts  WHERE '
-            'accounts.password_sealed IS NOT NULL'
-        ),
-        ('id', 'password_sealed'),
-        (None, None),
         {},
     ),
     'audit_posts': (

@@ -267,17 +267,18 @@ AUDIT_ACCOUNT = (
     "id", "platform", "handle", "post_id", "officer_id", "kind", "disclaimer", "login_email",
     "login_phone", "recovery_email", "recovery_phone", "twofa_method", "twofa_phone",
     "verification", "verification_date", "password_changed_at", "rotation_due_at",
-    "rotation_reason", "created_at", "escrowed_by",
+    "rotation_reason", "escrowed_by",
 )  # fmt: skip
 
 
 @query
 def audit_accounts() -> sa.Select[Any]:
-    """Accounts in use, with whether each holds a password and a TOTP seed (not the values)."""
+    """Accounts in use, with whether each holds a TOTP seed (not the value) and the sealed
+    password, which an audit with secrets opens."""
     a = schema.accounts
     return sa.select(
         *(_raw(a.c[c]) if isinstance(a.c[c].type, sa.Uuid) else a.c[c] for c in AUDIT_ACCOUNT),
-        a.c.password_sealed.is_not(None).label("has_password"),
+        a.c.password_sealed,
         a.c.totp_sealed.is_not(None).label("has_totp"),
     ).where(
         a.c.archived_at.is_(None)
@@ -321,12 +322,6 @@ def audit_roles() -> sa.Select[Any]:
     """Open page roles."""
     r = schema.page_roles
     return sa.select(*_all_raw(r)).where(r.c.until.is_(None)).order_by(r.c.since, r.c.id)
-
-
-@query
-def audit_passwords() -> sa.Select[Any]:
-    a = schema.accounts
-    return sa.select(_raw(a.c.id), a.c.password_sealed).where(a.c.password_sealed.is_not(None))
 
 
 @query

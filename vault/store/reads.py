@@ -94,10 +94,14 @@ class SqliteReader:
 
         return cursor, convert
 
-    def stream(self, name: str, /, **params: Any) -> Iterator[Any]:
+    def batches(self, name: str, /, **params: Any) -> Iterator[list[Any]]:
         cursor, make = self._execute(name, params)
         while batch := cursor.fetchmany(BATCH):
-            yield from map(make, batch)
+            yield list(map(make, batch))
+
+    def stream(self, name: str, /, **params: Any) -> Iterator[Any]:
+        for batch in self.batches(name, **params):
+            yield from batch
 
     def all(self, name: str, /, **params: Any) -> list[Any]:
         cursor, make = self._execute(name, params)
@@ -123,12 +127,17 @@ class AlchemyReader:
     def __init__(self, conn: Any) -> None:
         self.conn = conn
 
-    def stream(self, name: str, /, **params: Any) -> Iterator[Any]:
+    def batches(self, name: str, /, **params: Any) -> Iterator[list[Any]]:
         from vault.store import queries
 
         make = row_type(name)._make
-        for row in self.conn.execute(queries.statement(name), params).yield_per(BATCH):
-            yield make(row)
+        result = self.conn.execute(queries.statement(name), params).yield_per(BATCH)
+        for batch in result.partitions():
+            yield list(map(make, batch))
+
+    def stream(self, name: str, /, **params: Any) -> Iterator[Any]:
+        for batch in self.batches(name, **params):
+            yield from batch
 
     def all(self, name: str, /, **params: Any) -> list[Any]:
         """Every row at once: no server-side cursor (``stream``'s) for a list that is wanted
@@ -176,6 +185,11 @@ def scalar(conn: Any, name: str, /, **params: Any) -> Any:
     """The first column of the first row, or ``None``."""
     row = first(conn, name, **params)
     return None if row is None else row[0]
+
+
+def batches(conn: Any, name: str, /, **params: Any) -> Iterator[list[Any]]:
+    """The rows of a query a batch at a time, for work that need not hold them all."""
+    return reader(conn).batches(name, **params)
 
 
 def rows(conn: Any, name: str, /, **params: Any) -> list[Any]:

@@ -50,3 +50,23 @@ def test_runs_in_any_text_as_defined(text: str) -> None:
 def test_generated_passwords_pass_the_policy() -> None:
     for _ in range(200):
         assert passwords.weakness(passwords.generate(), NAMES) is None
+
+
+def _plain_kinds(password: str) -> int:
+    return (
+        any(c in "abcdefghijklmnopqrstuvwxyz" for c in password)
+        + any(c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" for c in password)
+        + any(c in "0123456789" for c in password)
+        + any(not c.isalnum() for c in password)
+    )
+
+
+@given(st.text(alphabet=st.sampled_from("azAZ09 -_!~\x7f\tકખ૧\u00e9\u00c9Ω"), max_size=16))
+def test_kinds_as_defined(password: str) -> None:
+    assert passwords._kinds(password) == _plain_kinds(password)
+
+
+@given(st.text(max_size=20), st.lists(st.text(max_size=12), max_size=3))
+def test_names_split_beforehand_judge_alike(password: str, names: list[str]) -> None:
+    words = [part for name in names for part in passwords.words_of(name)]
+    assert passwords.weakness(password, words=words) == passwords.weakness(password, names)

@@ -16,6 +16,7 @@ def test_round_trip_and_fresh_nonce() -> None:
     two = sealer.seal("accounts", "password_sealed", ROW_A, b"S3cret")
     assert one != two
     assert sealer.open("accounts", "password_sealed", ROW_A, one) == b"S3cret"
+    assert sealer.open("accounts", "password_sealed", ROW_A.bytes, one) == b"S3cret"
     assert key_id_of(one) == sealer.key_id
 
 
@@ -33,6 +34,8 @@ def test_moved_ciphertext_does_not_open(table: str, column: str, row: uuid.UUID)
     blob = sealer.seal("accounts", "password_sealed", ROW_A, b"S3cret")
     with pytest.raises(SealError):
         sealer.open(table, column, row, blob)
+    with pytest.raises(SealError):
+        sealer.open(table, column, row.bytes, blob)
 
 
 def test_other_key_and_relabelled_key_id_do_not_open() -> None:
