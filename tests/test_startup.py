@@ -86,7 +86,37 @@ def test_reading_commands_import_only_what_they_use(
     on_postgresql = seeded.location.startswith("postgresql")
     assert ("sqlalchemy" in loaded) == on_postgresql
     assert ("psycopg" in loaded) == on_postgresql
+    assert ("logging" in loaded) == on_postgresql  # the driver's null handler, on PostgreSQL
     assert not loaded & (set(HEAVY) - {"sqlalchemy", "psycopg"}), loaded & set(HEAVY)
+
+
+def test_a_group_built_for_one_command_still_offers_them_all() -> None:
+    """A group builds only the command named after it (:class:`handover.cli.HandoverGroup`);
+    its help, a misspelt command and a nested group still see every command."""
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HANDOVER_")}
+        code = "import sys; from handover.cli import main; sys.argv[0] = 'handover'; main()"
+        return subprocess.run(
+            [sys.executable, "-c", code, *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+
+    listed = run("account", "--help")
+    assert listed.returncode == 0
+    for command in ("add", "show", "list", "rotate", "set-password", "role", "purge"):
+        assert f"  {command} " in listed.stdout
+    typo = run("account", "shw", "x:@a")
+    assert typo.returncode == 2
+    assert "No such command 'shw'. Did you mean 'show'?" in typo.stderr
+    assert "Usage: handover account show" in run("account", "show", "--help").stdout
+    assert "Usage: handover account role end" in run("account", "role", "end", "--help").stdout
+    assert "Usage: handover config domains add" in run("config", "domains", "add", "--help").stdout
+    assert "Usage: handover backup" in run("backup", "--help").stdout
 
 
 def test_generated_docs_are_current() -> None:
