@@ -7,9 +7,7 @@ and only for tables.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import json
 import re
 import sys
 import unicodedata
@@ -135,11 +133,15 @@ def visible_json(encoded: str) -> str:
 
 
 def _encoder() -> Any:
+    import json
+
     encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
     return lambda value: visible_json(encode(value))
 
 
 def json_value(value: Any) -> None:
+    import json
+
     text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
     sys.stdout.write(visible_json(text) + "\n")
 
@@ -164,6 +166,8 @@ def json_report(
 def json_stream(rows: Iterable[dict[str, Any]], out: TextIO | None = None) -> None:
     """A JSON array of ``rows``, one object per line, streamed (to ``out``, else standard
     output)."""
+    import json
+
     json_texts(map(json.JSONEncoder(ensure_ascii=False, default=str).encode, rows), out=out)
 
 
@@ -201,6 +205,8 @@ def spreadsheet_safe(text: str) -> str:
 
 def csv_stream(rows: Iterable[dict[str, Any]], columns: Columns, out: TextIO | None = None) -> None:
     """CSV for spreadsheets: every cell inert for a terminal and safe for a spreadsheet."""
+    import csv
+
     writer = csv.writer(out or sys.stdout, lineterminator="\n")
     writer.writerow([key for key, _ in columns])
     for row in rows:

@@ -335,6 +335,8 @@ class Role(Record):
 
 @dataclass(frozen=True)
 class Tenure(Record):
+    """An officer's time in a post: from the day of assignment until relieved (or still)."""
+
     post: str
     officer: str
     officer_name: str
@@ -344,6 +346,9 @@ class Tenure(Record):
 
 @dataclass(frozen=True)
 class Post(Record):
+    """An official position: the owner of accounts, with its official email and phone, and
+    who holds it now."""
+
     id: uuid.UUID
     slug: str
     title: str
@@ -358,6 +363,8 @@ class Post(Record):
 
 @dataclass(frozen=True)
 class Officer(Record):
+    """A person who holds posts, known by a service id; their own contacts, and their posts."""
+
     id: uuid.UUID
     service_id: str
     name: str
@@ -369,6 +376,9 @@ class Officer(Record):
 
 @dataclass(frozen=True)
 class VerificationChange(Record):
+    """One change of an account's platform verification, with its evidence and who recorded
+    it."""
+
     from_status: Status | None
     to_status: Status
     on_date: dt.date
@@ -379,6 +389,8 @@ class VerificationChange(Record):
 
 @dataclass(frozen=True)
 class Override(Record):
+    """A contact accepted on an official account although it is not official, and why."""
+
     field: ContactField
     value: str
     reason: str
@@ -407,6 +419,9 @@ class Credentials(Record):
 
 @dataclass(frozen=True)
 class Account(Record):
+    """A social media account: its post or officer, contacts, 2FA, platform verification,
+    when its secrets were set (never the secrets), and its history."""
+
     id: uuid.UUID
     ref: str
     platform: Platform
@@ -434,6 +449,8 @@ class Account(Record):
 
 @dataclass(frozen=True)
 class Group(Record):
+    """A WhatsApp (or other) group, its level and district, and the posts that administer it."""
+
     id: uuid.UUID
     slug: str
     name: str

@@ -10,8 +10,6 @@ line); 3 the command ran and found what it was asked to fail on (audit findings 
 ``--fail-on``, a log that does not verify). Under ``--json`` an error is a JSON object.
 """
 
-from __future__ import annotations
-
 import copy
 import importlib
 import os

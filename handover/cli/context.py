@@ -8,7 +8,6 @@ in a fraction of a second.
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -220,6 +219,8 @@ def actor() -> tuple[str, bool]:
     declared = os.environ.get("HANDOVER_ACTOR", "").strip()
     if declared:
         return f"{declared} (declared)", False
+    import getpass
+
     try:
         login = getpass.getuser()
     except (KeyError, OSError):

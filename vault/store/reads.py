@@ -12,7 +12,6 @@ database it read. Nothing here imports SQLAlchemy unless a PostgreSQL connection
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sqlite3
 import uuid
 from collections import namedtuple
@@ -154,6 +153,8 @@ class AlchemyReader:
         return None if row is None else row_type(name)._make(row)
 
     def json(self, name: str, /, **params: Any) -> Iterator[str]:
+        import json
+
         kinds = compiled.QUERIES[name][2]
         encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
         for row in self.stream(name, **params):
