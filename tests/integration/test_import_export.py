@@ -258,3 +258,38 @@ def test_templates(cli: Cli, tmp_path: Path) -> None:
     assert "# twofa: none, sms, totp, hardware-key, unknown" in notes
     assert any("31/01/2026" in n for n in notes)
     assert "unknown kind" in cli.fails("import", "template", "pets")
+
+
+def test_only_a_file_that_holds_secrets_unlocks_the_registry(
+    cli: Cli, files: dataset.Dataset, tmp_path: Path
+) -> None:
+    """Secret columns left empty need no passphrase; a first row that holds a secret unlocks at
+    once (before the registry's records are loaded), and a wrong passphrase imports nothing;
+    a secret on a later row unlocks when it is reached."""
+    cli.ok("config", "domains", "add", dataset.DOMAIN)
+    cli.ok("import", "posts", str(files.posts))
+    wrong = tmp_path / "wrong-passphrase"
+    wrong.write_text("not the passphrase\n")
+    with_wrong = {"HANDOVER_PASSPHRASE_FILE": str(wrong)}
+    head = "platform,handle,post,login_email,password,totp\n"
+    contact = "revenue-secretary,revenue-secretary@gujarat.gov.in"
+
+    def sheet(name: str, *rows: str) -> str:
+        path = tmp_path / name
+        path.write_text(head + "".join(f"{row}\n" for row in rows))
+        return str(path)
+
+    cli.ok("import", "accounts", sheet("empty.csv", f"x,@Plain,{contact},,"), env=with_wrong)
+    assert cli.json("account", "show", "x:@Plain")["credentials"]["state"] == "missing"
+
+    first = sheet("first.csv", f"x,@First,{contact},Tq7#vLm2-Pz9!wRx,", f"x,@Second,{contact},,")
+    refused = cli.fails("import", "accounts", first, env=with_wrong)
+    assert "wrong passphrase or recovery code" in refused
+    cli.fails("account", "show", "x:@Second")
+
+    later = sheet("later.csv", f"x,@Third,{contact},,", f"x,@Fourth,{contact},Tq7#vLm2-Pz9!wRy,")
+    cli.fails("import", "accounts", later, env=with_wrong)
+    cli.ok("import", "accounts", later)
+    assert cli.json("account", "show", "x:@Fourth", "--reveal")["secrets"]["password"] == (
+        "Tq7#vLm2-Pz9!wRy"
+    )

@@ -220,6 +220,8 @@ class RowReader:
                 self.error(1, column, "required column is missing")
         if self.errors:
             return
+        # The columns taken exactly as typed, each at its (last) place in the header.
+        exact = {column: i for i, column in enumerate(header) if column in EXACT_COLUMNS}
         number = 1
         while True:
             number += 1
@@ -235,13 +237,20 @@ class RowReader:
             if len(values) != len(header):
                 self.error(number, "", f"has {len(values)} fields, the header has {len(header)}")
                 continue
-            row = {}
-            for column, cell in zip(header, values, strict=True):
-                if "\x00" in cell:
-                    self.error(number, column, "holds a NUL character")
+            joined = "".join(values)  # one search of the row for what a cell rarely holds
+            if "\x00" in joined:
+                for column, cell in zip(header, values, strict=True):
+                    if "\x00" in cell:
+                        self.error(number, column, "holds a NUL character")
+            if "'" in joined:
                 # A cell an export made inert for spreadsheets ('=...) reads as it was.
-                value = cell[1:] if cell[:1] == "'" and cell[1:].startswith(FORMULA_START) else cell
-                row[column] = value if column in EXACT_COLUMNS else value.strip()
+                values = [
+                    cell[1:] if cell[:1] == "'" and cell[1:].startswith(FORMULA_START) else cell
+                    for cell in values
+                ]
+            row = dict(zip(header, map(str.strip, values), strict=False))  # lengths checked
+            for column, i in exact.items():
+                row[column] = values[i]
             yield number, row
 
     def unique(self, number: int, column: str, raw: str, what: str) -> str | None:

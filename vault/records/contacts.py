@@ -80,12 +80,11 @@ def normalise_phone(value: str, region: str = "IN", *, mobile: bool = False) -> 
         raise InvalidInputError(f"{value!r} is not a phone number") from None
     if not phonenumbers.is_valid_number(number):
         raise InvalidInputError(f"{value!r} is not a valid phone number")
-    kind = phonenumbers.number_type(number)
     mobile_kinds = (
         phonenumbers.PhoneNumberType.MOBILE,
         phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
     )
-    if mobile and kind not in mobile_kinds:
+    if mobile and phonenumbers.number_type(number) not in mobile_kinds:
         raise InvalidInputError(
             f"{value!r} is a landline: an official mobile must be a mobile number (SMS codes "
             "and WhatsApp need one)"

@@ -11,6 +11,7 @@ what is read back).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -108,23 +109,19 @@ def _execute(
     rows: Iterable[Sequence[Any]],
     chunk: int,
 ) -> int:
-    """``statement`` for each of ``rows``, converted, in ``executemany`` calls of ``chunk``."""
+    """``statement`` for each of ``rows``, converted, in ``executemany`` calls of ``chunk``.
+
+    A chunk is converted a column at a time (``map`` over the column, then the columns zipped
+    back into rows): a loop over each value of each row cost half as much again."""
     active = [(i, f) for i, f in enumerate(converters) if f is not None]
     count = 0
-    batch: list[tuple[Any, ...]] = []
-    for row in rows:
+    iterator = iter(rows)
+    while batch := list(itertools.islice(iterator, chunk)):
         if active:
-            values = list(row)
+            columns: list[Iterable[Any]] = list(zip(*batch, strict=True))
             for i, convert in active:
-                values[i] = convert(values[i])
-            batch.append(tuple(values))
-        else:
-            batch.append(tuple(row))
-        if len(batch) == chunk:
-            conn.exec_driver_sql(statement, batch)
-            count += len(batch)
-            batch = []
-    if batch:
+                columns[i] = map(convert, columns[i])
+            batch = list(zip(*columns, strict=True))
         conn.exec_driver_sql(statement, batch)
         count += len(batch)
     return count
