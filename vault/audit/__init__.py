@@ -47,9 +47,9 @@ def _runs(rule: Rule, snap: snapshot.Snapshot) -> bool:
 
 def _rollup(findings: list[Finding]) -> list[dict[str, Any]]:
     cells: dict[tuple[str, str], Counter[str]] = {}
-    for f in findings:
-        key = (f.level or "-", f.district or "-")
-        cells.setdefault(key, Counter())[f.severity.value] += 1
+    counted = Counter((f.level or "-", f.district or "-", f.severity.value) for f in findings)
+    for (level, district, severity), n in counted.items():
+        cells.setdefault((level, district), Counter())[severity] = n
     order = {"state": 0, "hod": 1, "district": 2, "-": 3}
     rows = []
     for (level, district), counts in sorted(

@@ -151,35 +151,35 @@ def lapsed(snap: Snapshot, r: Rule, accounts: Accounts) -> Iterator[Finding]:
             )
 
 
-def _contacts(accounts: Accounts) -> dict[Any, list[tuple[str, str]]]:
-    """Each official account's contacts that are set (login, recovery, 2FA phone), read from
-    the rows once for the three rules that judge them."""
-    found = accounts.memo.get("contacts")
-    if found is None:
-        names = (*CONTACT_FIELDS, "twofa_phone")
-        found = accounts.memo["contacts"] = {
-            a.id: [(n, v) for n, v in zip(names, attrgetter(*names)(a), strict=True) if v]
-            for a in accounts.official
-        }
+def _flagged(
+    accounts: Accounts, names: tuple[str, ...], flag: Callable[[str], bool]
+) -> list[tuple[Any, list[tuple[str, str]]]]:
+    """The official accounts of a batch with a contact (of ``names``) that ``flag`` picks, each
+    with those contacts in the order of ``names``. ``flag`` is asked once per distinct value, and
+    a batch where it picks none (the usual case) looks at no account twice."""
+    of = attrgetter(*names)
+    picked = {v for v in {v for a in accounts.official for v in of(a) if v} if flag(v)}
+    if not picked:
+        return []
+    found = []
+    for a in accounts.official:
+        hits = [(n, v) for n, v in zip(names, of(a), strict=True) if v in picked]
+        if hits:
+            found.append((a, hits))
     return found
 
 
-def _not_official(snap: Snapshot, accounts: Accounts, a: Any) -> list[tuple[str, str, str | None]]:
-    """An official account's login and recovery contacts that are not official, each with the
-    reason recorded for accepting it (or ``None``); worked out once for the two rules."""
-    memo = accounts.memo
-    found: dict[Any, list[tuple[str, str, str | None]]] | None = memo.get("not_official")
+def _not_official(snap: Snapshot, accounts: Accounts) -> list[tuple[Any, list[Any]]]:
+    """The official accounts of a batch whose login or recovery contacts are not official, each
+    with those contacts and the reason recorded for accepting each (or ``None``); worked out
+    once for the two rules."""
+    found: list[tuple[Any, list[Any]]] | None = accounts.memo.get("not_official")
     if found is None:
-        found = memo["not_official"] = {}
-        for account_id, contacts in _contacts(accounts).items():
-            foreign = [
-                (name, value, snap.overrides.get(account_id, {}).get((name, value)))
-                for name, value in contacts
-                if name != "twofa_phone" and not snap.is_official(value)
-            ]
-            if foreign:
-                found[account_id] = foreign
-    return found.get(a.id, [])
+        found = accounts.memo["not_official"] = [
+            (a, [(n, v, snap.overrides.get(a.id, {}).get((n, v))) for n, v in contacts])
+            for a, contacts in _flagged(accounts, CONTACT_FIELDS, lambda v: not snap.is_official(v))
+        ]
+    return found
 
 
 @account_rule(
@@ -190,8 +190,8 @@ def _not_official(snap: Snapshot, accounts: Accounts, a: Any) -> list[tuple[str,
     "handover account edit ACCOUNT --login-email ...",
 )
 def personal_contact(snap: Snapshot, r: Rule, accounts: Accounts) -> Iterator[Finding]:
-    for a in accounts.official:
-        for name, value, reason in _not_official(snap, accounts, a):
+    for a, contacts in _not_official(snap, accounts):
+        for name, value, reason in contacts:
             if reason is None:
                 yield r.finding(
                     "account",
@@ -211,18 +211,17 @@ def personal_contact(snap: Snapshot, r: Rule, accounts: Accounts) -> Iterator[Fi
 )
 def officer_own_contact(snap: Snapshot, r: Rule, accounts: Accounts) -> Iterator[Finding]:
     own = _officers_own(snap)
-    contacts = _contacts(accounts)
-    for a in accounts.official:
-        for name, value in contacts[a.id]:
-            officer = own.get(value.lower())
-            if officer:
-                yield r.finding(
-                    "account",
-                    snap.ref(a),
-                    f"{snap.ref(a)}: {name.replace('_', ' ')} {value} is {officer}'s own, not "
-                    "the post's",
-                    snap.where_post(a.post_id),
-                )
+    for a, contacts in _flagged(
+        accounts, (*CONTACT_FIELDS, "twofa_phone"), lambda v: v.lower() in own
+    ):
+        for name, value in contacts:
+            yield r.finding(
+                "account",
+                snap.ref(a),
+                f"{snap.ref(a)}: {name.replace('_', ' ')} {value} is {own[value.lower()]}'s own, "
+                "not the post's",
+                snap.where_post(a.post_id),
+            )
 
 
 def _officers_own(snap: Snapshot) -> dict[str, str]:
@@ -247,8 +246,8 @@ def _officers_own(snap: Snapshot) -> dict[str, str]:
     "move the account to the post's official contacts when the reason no longer holds",
 )
 def override_contact(snap: Snapshot, r: Rule, accounts: Accounts) -> Iterator[Finding]:
-    for a in accounts.official:
-        for name, value, reason in _not_official(snap, accounts, a):
+    for a, contacts in _not_official(snap, accounts):
+        for name, value, reason in contacts:
             if reason is not None:
                 yield r.finding(
                     "account",
@@ -493,8 +492,7 @@ def weak(snap: Snapshot, r: Rule, accounts: Accounts) -> Iterator[Finding]:
         password = opened.get(a.id)
         if password is None:
             continue
-        words = (*passwords.words_of(a.handle), *post_words.get(a.post_id, ()))
-        why = passwords.weakness(password, words=words)
+        why = passwords.weakness(password, (a.handle,), words=post_words.get(a.post_id, ()))
         if why:
             yield r.finding(
                 "account",

@@ -172,34 +172,53 @@ def accounts(db: Any, registry: Registry, snap: Snapshot) -> Iterator[Accounts]:
     """The accounts in use, a batch at a time, each password opened as its batch is read (one
     unlock per key, one AES-GCM open per password). What the rules over the whole registry need
     of the accounts is gathered into ``snap`` on the way."""
-    sealers: dict[bytes, Any] = {}
-    unlocker = unlocker_of(registry) if snap.with_secrets else None
     on_roles = {role.account_id for role in snap.roles}
-    owning, shared, role_accounts = snap.owning, snap.shared_passwords, snap.role_accounts
-    first_with: dict[str, tuple[str, Any]] = {}  # each password: the first account that has it
+    opened = _Passwords(db, registry, snap) if snap.with_secrets else None
     for rows in reads.batches(db, "audit_accounts"):
-        passwords = {}
-        for a in rows:
-            if a.post_id is not None:
-                owning[a.post_id] += 1
-            if a.id in on_roles:
-                role_accounts[a.id] = a
-            if unlocker is None or a.password_sealed is None:
-                continue
-            blob = bytes(a.password_sealed)
-            header = blob[:17]  # version and key id: one sealer per key
-            if header not in sealers:
-                try:
-                    sealers[header] = unlocker.sealer(unlock(db, unlocker, key_id_of(blob)))
-                except AccessError:
-                    sealers[header] = None  # a post this user does not hold, on a shared registry
-            sealer = sealers[header]
-            if sealer is not None:
-                row = a.id.bytes if isinstance(a.id, uuid.UUID) else bytes.fromhex(a.id)
-                opened = sealer.open("accounts", "password_sealed", row, blob)
-                passwords[a.id] = password = opened.decode("utf-8")
-                this = (snap.ref(a), a.post_id)
-                first = first_with.setdefault(password, this)
-                if first is not this:
-                    shared.setdefault(password, [first]).append(this)
+        snap.owning.update([a.post_id for a in rows if a.post_id is not None])
+        if on_roles:
+            snap.role_accounts.update((a.id, a) for a in rows if a.id in on_roles)
+        passwords = opened.of(rows) if opened is not None else {}
         yield Accounts(rows, [a for a in rows if a.kind == "official"], passwords)
+
+
+class _Passwords:
+    """Opens the accounts' sealed passwords, one sealer per key, and notes in ``snap`` the
+    accounts that share a password."""
+
+    def __init__(self, db: Any, registry: Registry, snap: Snapshot) -> None:
+        self.db, self.unlocker, self.shared = db, unlocker_of(registry), snap.shared_passwords
+        self.sealers: dict[bytes, Any] = {}
+        self.first_with: dict[str, tuple[str, Any]] = {}  # a password: the first account with it
+
+    def of(self, rows: list[Any]) -> dict[Any, str]:
+        """The passwords of ``rows`` this user can open, by account id."""
+        found: dict[Any, str] = {}
+        first_with, shared = self.first_with, self.shared
+        for a in rows:
+            blob = a.password_sealed
+            if blob is None:
+                continue
+            if not isinstance(blob, bytes):
+                blob = bytes(blob)  # PostgreSQL's driver may give a memoryview
+            sealer = self._sealer(blob)
+            if sealer is None:
+                continue
+            row = a.id.bytes if isinstance(a.id, uuid.UUID) else bytes.fromhex(a.id)
+            found[a.id] = password = sealer.open("accounts", "password_sealed", row, blob).decode()
+            this = (f"{a.platform}:{a.handle}", a.post_id)
+            first = first_with.setdefault(password, this)
+            if first is not this:
+                shared.setdefault(password, [first]).append(this)
+        return found
+
+    def _sealer(self, blob: bytes) -> Any:
+        header = blob[:17]  # version and key id
+        sealer = self.sealers.get(header, False)
+        if sealer is False:
+            try:
+                sealer = self.unlocker.sealer(unlock(self.db, self.unlocker, key_id_of(blob)))
+            except AccessError:
+                sealer = None  # a post this user does not hold, on a shared registry
+            self.sealers[header] = sealer
+        return sealer

@@ -53,6 +53,19 @@ COMMON_WORDS = (
     "gujarat", "sarkar", "collector", "office", "official", "govt", "secret", "login",
 )  # fmt: skip
 _LEET = str.maketrans("013457@$", "oleastas")
+_LEET_ASCII = bytes.maketrans(b"013457@$", b"oleastas")
+
+
+def _leet(text: str) -> str:
+    """``text`` with the digits and symbols that stand for letters read as those letters
+    (through bytes for ASCII: ``str.translate`` looks each character up in a dict)."""
+    if text.isascii():
+        return text.encode().translate(_LEET_ASCII).decode()
+    return text.translate(_LEET)
+
+
+# 0x80 in each of n bytes, as an integer, for the steps between a password's characters.
+_HIGH = [int.from_bytes(b"\x80" * n, "big") for n in range(64)]
 
 
 def _runs(text: str) -> bool:
@@ -67,7 +80,8 @@ def _runs(text: str) -> bool:
         n = len(codes) - 1
         if n < 3:
             return False
-        later = int.from_bytes(codes[1:], "big") | int.from_bytes(b"\x80" * n, "big")
+        high = _HIGH[n] if n < len(_HIGH) else int.from_bytes(b"\x80" * n, "big")
+        later = int.from_bytes(codes[1:], "big") | high
         steps = (later - int.from_bytes(codes[:-1], "big")).to_bytes(n, "big")
         return b"\x80\x80\x80" in steps or b"\x81\x81\x81" in steps or b"\x7f\x7f\x7f" in steps
     points = list(map(ord, text))
@@ -108,7 +122,7 @@ _WORD = re.compile(r"[a-z]{4,}")
 def words_of(name: str) -> tuple[str, ...]:
     """The runs of four or more letters in a name, as a password would spell them: what
     :func:`weakness` looks for of the names it is given."""
-    return tuple(_WORD.findall(name.lower().translate(_LEET)))
+    return tuple(_WORD.findall(_leet(name.lower())))
 
 
 _COMMON = tuple(part for word in COMMON_WORDS for part in words_of(word))
@@ -118,7 +132,8 @@ _COMMON_RE = re.compile("|".join(map(re.escape, _COMMON)))
 def weakness(password: str, names: Iterable[str] = (), *, words: Iterable[str] = ()) -> str | None:
     """Why ``password`` is weak by the policy above, or ``None``; ``names`` are the ones an
     attacker would try for this account (its handle, its post, its district), and ``words``
-    those already split by :func:`words_of` (an audit splits each post's names once)."""
+    more of them already split by :func:`words_of` (an audit splits each post's names once),
+    looked for after ``names``."""
     if len(password) < MIN_CHOSEN:
         return f"shorter than {MIN_CHOSEN} characters"
     # The kinds of character matter only below 16.
@@ -127,11 +142,13 @@ def weakness(password: str, names: Iterable[str] = (), *, words: Iterable[str] =
     lower = password.lower()
     if _runs(lower):
         return "a run of repeated or consecutive characters"
-    plain = lower.translate(_LEET)
+    plain = _leet(lower)
+    if not _WORD.search(plain):
+        return None  # every name and word looked for is four letters or more in a row
     if _COMMON_RE.search(plain):  # one search in C; the loop names the word, in list order
         part = next(part for part in _COMMON if part in plain)
         return f"it holds a name anyone would try ({part})"
-    for part in itertools.chain(words, *map(words_of, names)):
+    for part in itertools.chain(*map(words_of, names), words):
         if part in plain:
             return f"it holds a name anyone would try ({part})"
     return None

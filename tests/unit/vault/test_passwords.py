@@ -37,7 +37,7 @@ def _plain_runs(text: str) -> bool:
     return False
 
 
-@given(st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=24))
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=80))
 def test_runs_in_ascii_as_defined(text: str) -> None:
     assert passwords._runs(text) == _plain_runs(text)
 
@@ -70,3 +70,37 @@ def test_kinds_as_defined(password: str) -> None:
 def test_names_split_beforehand_judge_alike(password: str, names: list[str]) -> None:
     words = [part for name in names for part in passwords.words_of(name)]
     assert passwords.weakness(password, words=words) == passwords.weakness(password, names)
+
+
+def _plain_weakness(password: str, names: tuple[str, ...]) -> str | None:
+    """The policy as the module docstring states it, without any of the shortcuts."""
+    import re
+
+    if len(password) < 12:
+        return "shorter than 12 characters"
+    if len(password) < 16 and _plain_kinds(password) < 3:
+        return "fewer than 16 characters, of fewer than three kinds"
+    lower = password.lower()
+    if _plain_runs(lower):
+        return "a run of repeated or consecutive characters"
+    plain = lower.translate(str.maketrans("013457@$", "oleastas"))
+
+    def parts(name: str) -> list[str]:
+        return re.findall(
+            "[a-z]{4,}", name.lower().translate(str.maketrans("013457@$", "oleastas"))
+        )
+
+    for part in [p for word in passwords.COMMON_WORDS for p in parts(word)]:
+        if part in plain:
+            return f"it holds a name anyone would try ({part})"
+    for part in [p for name in names for p in parts(name)]:
+        if part in plain:
+            return f"it holds a name anyone would try ({part})"
+    return None
+
+
+@given(
+    st.text(alphabet=st.sampled_from("kheda$0PASw@rd1234adminXyz-_ !Ω"), min_size=8, max_size=24)
+)
+def test_the_policy_as_stated(password: str) -> None:
+    assert passwords.weakness(password, NAMES) == _plain_weakness(password, NAMES)
