@@ -122,6 +122,8 @@ def _execute(
             for i, convert in active:
                 columns[i] = map(convert, columns[i])
             batch = list(zip(*columns, strict=True))
+        else:
+            batch = list(map(tuple, batch))  # the driver takes rows as tuples
         conn.exec_driver_sql(statement, batch)
         count += len(batch)
     return count
