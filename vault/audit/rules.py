@@ -1,5 +1,7 @@
-"""The audit rules. Each is a function over a :class:`Snapshot` that yields findings; the
-decorator gives it an id, a default severity, a title and a remedy, which ``docs/audit.md`` lists.
+"""The audit rules. Each is a function that yields findings: ``@account_rule`` over one batch of
+accounts as they are read (:class:`Accounts`), ``@rule`` over the whole :class:`Snapshot` once they
+have all been read. The decorator gives it an id, a default severity, a title and a remedy, which
+``docs/audit.md`` lists.
 
 Severities: ``critical`` — the record cannot be trusted, or an official account is in the hands
 of a personal mailbox or phone; ``high`` — an account can be lost or taken over on a transfer;
