@@ -99,7 +99,7 @@ def import_accounts(
     ):
         # Unlocking derives the key in 64 MiB of memory, for a moment: done before the
         # registry's posts, officers and accounts are loaded, that moment stays below the
-        # import's own peak (make bench: 135 → 119 MiB at 100,000 accounts). Only a file
+        # import's own peak (make bench: 135 → 115 MiB at 100,000 accounts). Only a file
         # whose first row holds a secret is unlocked for so early, before its rows are checked.
         postkeys.sealer_for(tx, None)
     writer = AccountWriter(tx, dry, progress)
