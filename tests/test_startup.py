@@ -117,6 +117,9 @@ def test_a_group_built_for_one_command_still_offers_them_all() -> None:
     assert "Usage: handover account role end" in run("account", "role", "end", "--help").stdout
     assert "Usage: handover config domains add" in run("config", "domains", "add", "--help").stdout
     assert "Usage: handover backup" in run("backup", "--help").stdout
+    repeated = run("audit", "audit")  # a one-command module is no group
+    assert repeated.returncode == 2
+    assert "unexpected extra argument" in repeated.stderr
 
 
 def test_generated_docs_are_current() -> None:

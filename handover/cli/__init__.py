@@ -85,11 +85,13 @@ class HandoverGroup(TyperGroup):
                 pretty_exceptions_short=app.pretty_exceptions_short,
                 rich_markup_mode=app.rich_markup_mode,
             )
-        if then in own or then in {info.name for info in app.registered_groups}:
+        if cmd_name in own:  # a module holding this one command
+            command: Any = typer.main.get_command(app)
+        elif then in own or then in {info.name for info in app.registered_groups}:
             app = copy.copy(app)
             app.registered_commands = [own[then]] if then in own else []
             app.registered_groups = [i for i in app.registered_groups if i.name == then]
-            command: Any = typer.main.get_group(app)
+            command = typer.main.get_group(app)
         else:
             command = typer.main.get_command(app)
         command.name = cmd_name
