@@ -8,7 +8,6 @@ Every read here goes through the query catalog (:mod:`vault.store.reads`), so ``
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -173,7 +172,7 @@ def show_in(conn: Any, row: Any) -> Account:
     archived = None
     if row.archived_at is not None:
         archived = f"{row.archived_at:%Y-%m-%d}: {row.archive_reason}"
-    return dataclasses.replace(found, former_handles=former, archived=archived)
+    return found._replace(former_handles=former, archived=archived)
 
 
 def show(registry: Registry, ref: str) -> tuple[Account, list[Role]]:
