@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
+from json.encoder import encode_basestring as text
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -446,20 +447,19 @@ def audit_json(report: Report, out: Any = None) -> None:
     )
 
 
+def _optional(value: str | None) -> str:
+    return "null" if value is None else text(value)
+
+
 def finding_json(f: Finding) -> str:
     """A finding as ``json`` writes its :meth:`~Finding.to_dict` (the same text, a test holds
     it so), written out field by field: three times faster, and an audit of 100,000 accounts
     writes some 80,000 findings."""
-    from json.encoder import encode_basestring as text
-
-    def optional(value: str | None) -> str:
-        return "null" if value is None else text(value)
-
     return (
         f'{{"rule": {text(f.rule)}, "severity": {text(f.severity.value)}, '
         f'"object_type": {text(f.object_type)}, "object": {text(f.object)}, '
-        f'"level": {optional(f.level)}, "district": {optional(f.district)}, '
-        f'"post": {optional(f.post)}, "reason": {text(f.reason)}, "remedy": {text(f.remedy)}}}'
+        f'"level": {_optional(f.level)}, "district": {_optional(f.district)}, '
+        f'"post": {_optional(f.post)}, "reason": {text(f.reason)}, "remedy": {text(f.remedy)}}}'
     )
 
 

@@ -179,7 +179,9 @@ def _not_official(snap: Snapshot, accounts: Accounts) -> list[tuple[Any, list[An
     if found is None:
         found = accounts.memo["not_official"] = [
             (a, [(n, v, snap.overrides.get(a.id, {}).get((n, v))) for n, v in contacts])
-            for a, contacts in _flagged(accounts, CONTACT_FIELDS, lambda v: not snap.is_official(v))
+            for a, contacts in _flagged(
+                accounts, CONTACT_FIELDS, lambda v: not snap.official.is_official(v)
+            )
         ]
     return found
 
@@ -504,7 +506,7 @@ def weak(snap: Snapshot, r: Rule, accounts: Accounts) -> Iterator[Finding]:
             )
 
 
-@rule(
+@account_rule(
     "role.stale",
     Severity.HIGH,
     "A page role held in person by an officer who does not hold the page's post (left it, or "
@@ -512,23 +514,36 @@ def weak(snap: Snapshot, r: Rule, accounts: Accounts) -> Iterator[Finding]:
     "remove the role on the platform, then handover account role end ACCOUNT --officer ID "
     "--role ROLE",
 )
-def stale_role(snap: Snapshot, r: Rule) -> Iterator[Finding]:
-    for role in snap.roles:
-        a = snap.role_accounts.get(role.account_id)
-        if a is None or role.officer_id is None or a.post_id is None:
+def stale_role(snap: Snapshot, r: Rule, accounts: Accounts) -> Iterator[Finding]:
+    in_person = _roles_in_person(snap)
+    for a in accounts.rows:
+        roles = in_person.get(a.id)
+        if not roles or a.post_id is None:
             continue
         holder = snap.holders.get(a.post_id)
-        if holder is not None and holder.id == role.officer_id:
-            continue
-        officer = snap.officers.get(role.officer_id)
-        who = officer.service_id if officer is not None else "a retired officer"
-        yield r.finding(
-            "account",
-            snap.ref(a),
-            f"{snap.ref(a)}: {who} is still {role.role}, and does not hold "
-            f"{snap.posts[a.post_id].slug if a.post_id in snap.posts else 'the post'}",
-            snap.where_post(a.post_id),
-        )
+        for role in roles:
+            if holder is not None and holder.id == role.officer_id:
+                continue
+            officer = snap.officers.get(role.officer_id)
+            who = officer.service_id if officer is not None else "a retired officer"
+            yield r.finding(
+                "account",
+                snap.ref(a),
+                f"{snap.ref(a)}: {who} is still {role.role}, and does not hold "
+                f"{snap.posts[a.post_id].slug if a.post_id in snap.posts else 'the post'}",
+                snap.where_post(a.post_id),
+            )
+
+
+def _roles_in_person(snap: Snapshot) -> dict[Any, list[Any]]:
+    """The open page roles held by an officer in person, by account: worked out once."""
+    found: dict[Any, list[Any]] | None = snap.memo.get("roles_in_person")
+    if found is None:
+        found = snap.memo["roles_in_person"] = {}
+        for role in snap.roles:
+            if role.officer_id is not None:
+                found.setdefault(role.account_id, []).append(role)
+    return found
 
 
 @rule(

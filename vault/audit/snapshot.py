@@ -60,22 +60,12 @@ class Snapshot:
     roles: list[Any] = field(default_factory=list)
     admin_phones: dict[uuid.UUID, list[str]] = field(default_factory=dict)
     # Gathered from the accounts as they are read, for the rules over the whole registry: how
-    # many accounts each post owns, the accounts that share a password with another (as
-    # (ref, post_id)), and the accounts that open page roles are on.
+    # many accounts each post owns, and the accounts that share a password with another (as
+    # (ref, post_id)).
     owning: Counter[Any] = field(default_factory=Counter)
     shared_passwords: dict[str, list[tuple[str, Any]]] = field(default_factory=dict)
-    role_accounts: dict[Any, Any] = field(default_factory=dict)
-    _official_values: dict[str, bool] = field(default_factory=dict, repr=False)
     # What rules work out from the registry once, kept for every batch (vault.audit.rules).
     memo: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    def is_official(self, value: str) -> bool:
-        """Whether a contact is official, decided once per value: a post's email and phone
-        recur on all its accounts, and several rules ask."""
-        known = self._official_values.get(value)
-        if known is None:
-            known = self._official_values[value] = self.official.is_official(value)
-        return known
 
     def where_post(self, post_id: uuid.UUID | None) -> tuple[str | None, str | None, str | None]:
         """(level, district, post) of a post, for filtering and the roll-up."""
@@ -172,12 +162,9 @@ def accounts(db: Any, registry: Registry, snap: Snapshot) -> Iterator[Accounts]:
     """The accounts in use, a batch at a time, each password opened as its batch is read (one
     unlock per key, one AES-GCM open per password). What the rules over the whole registry need
     of the accounts is gathered into ``snap`` on the way."""
-    on_roles = {role.account_id for role in snap.roles}
     opened = _Passwords(db, registry, snap) if snap.with_secrets else None
     for rows in reads.batches(db, "audit_accounts"):
         snap.owning.update([a.post_id for a in rows if a.post_id is not None])
-        if on_roles:
-            snap.role_accounts.update((a.id, a) for a in rows if a.id in on_roles)
         passwords = opened.of(rows) if opened is not None else {}
         yield Accounts(rows, [a for a in rows if a.kind == "official"], passwords)
 
@@ -188,6 +175,7 @@ class _Passwords:
 
     def __init__(self, db: Any, registry: Registry, snap: Snapshot) -> None:
         self.db, self.unlocker, self.shared = db, unlocker_of(registry), snap.shared_passwords
+        self.ref = snap.ref
         self.sealers: dict[bytes, Any] = {}
         self.first_with: dict[str, tuple[str, Any]] = {}  # a password: the first account with it
 
@@ -206,7 +194,7 @@ class _Passwords:
                 continue
             row = a.id.bytes if isinstance(a.id, uuid.UUID) else bytes.fromhex(a.id)
             found[a.id] = password = sealer.open("accounts", "password_sealed", row, blob).decode()
-            this = (f"{a.platform}:{a.handle}", a.post_id)
+            this = (self.ref(a), a.post_id)
             first = first_with.setdefault(password, this)
             if first is not this:
                 shared.setdefault(password, [first]).append(this)

@@ -208,9 +208,12 @@ def posts_with_keys(conn: sa.Connection) -> list[uuid.UUID]:
 
 def sealer_for(tx: Tx, post_id: uuid.UUID | None) -> Sealer:
     """The sealer for a secret of an account owned by ``post_id``: the post's own key on a
-    registry with per-post keys, else the registry's key."""
-    if post_id is not None and per_post(tx.conn):
-        key = ensure(tx, post_id)
-    else:
-        key = registry_key(tx.conn, tx.registry)
-    return unlocker_of(tx.registry).sealer(key)
+    registry with per-post keys, else the registry's key. Looked up once per transaction."""
+    found: Sealer | None = tx.sealers.get(post_id)
+    if found is None:
+        if post_id is not None and per_post(tx.conn):
+            key = ensure(tx, post_id)
+        else:
+            key = registry_key(tx.conn, tx.registry)
+        found = tx.sealers[post_id] = unlocker_of(tx.registry).sealer(key)
+    return found

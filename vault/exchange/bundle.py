@@ -17,10 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from vault.crypto import postkeys
 from vault.errors import ConflictError, InvalidInputError
 from vault.model import AccountRef, Level, parse_platform
-from vault.records import accounts, groups, posts, roles
+from vault.records import accounts, groups, posts
 from vault.records.credentials import secrets_of
 from vault.records.sealing import COLUMNS, sealed_secrets
 from vault.store import bulk, schema
@@ -58,7 +57,7 @@ def account_facts(conn: sa.Connection, row: Any) -> dict[str, Any]:
         "changed": {f"{k}_changed_at": _iso(getattr(row, f"{k}_changed_at")) for k in SECRET_KINDS},
         "roles": [
             {"holder": r.holder, "role": r.role, "since": _iso(r.since), "until": _iso(r.until)}
-            for r in roles.of_account(conn, row.id, ended=True)
+            for r in accounts.roles_of(conn, row.id, ended=True)
         ],
     }
 
@@ -165,14 +164,14 @@ def apply_account_facts(tx: Tx, account_id: uuid.UUID, data: dict[str, Any]) -> 
 def _update_accounts(tx: Tx, changes: list[tuple[uuid.UUID, dict[str, Any]]]) -> None:
     """Set each account's values: one statement for each set of columns (a packet's entries
     carry the same ones), run for all its accounts at once."""
-    a = schema.accounts
     rows = [{**values, "updated_at": tx.now, "_id": account_id} for account_id, values in changes]
-    for columns, group in _by_columns(rows).items():
-        tx.conn.execute(
-            a.update()
-            .where(a.c.id == sa.bindparam("_id"))
-            .values({c: sa.bindparam(c) for c in columns if c != "_id"}),
-            group,
+    for keys, group in _by_columns(rows).items():
+        columns = [c for c in keys if c != "_id"]
+        bulk.update_many(
+            tx.conn,
+            schema.accounts,
+            columns,
+            ([*map(row.get, columns), row["_id"]] for row in group),
         )
 
 
@@ -199,7 +198,7 @@ def _merge_records(tx: Tx, entries: list[tuple[uuid.UUID, dict[str, Any]]]) -> N
     h, o = schema.verification_history, schema.contact_overrides
     seen_history: set[tuple[Any, ...]] = set()
     seen_overrides: set[tuple[Any, ...]] = set()
-    for chunk in _chunks(ids):
+    for chunk in bulk.chunks(ids):
         seen_history.update(
             tuple(r)
             for r in tx.conn.execute(
@@ -254,11 +253,6 @@ def _merge_records(tx: Tx, entries: list[tuple[uuid.UUID, dict[str, Any]]]) -> N
     )
 
 
-def _chunks(ids: list[Any], size: int = 500) -> list[list[Any]]:
-    """Ids in lists short enough for one ``IN (...)`` on any database."""
-    return [ids[i : i + size] for i in range(0, len(ids), size)]
-
-
 def _mirror_roles(tx: Tx, given: list[tuple[uuid.UUID, list[dict[str, Any]]]]) -> None:
     """Merge the sender's page roles into this registry's: a role it ended is ended here, and an
     open role this registry has never recorded is added. Only what the sender states changes
@@ -268,24 +262,26 @@ def _mirror_roles(tx: Tx, given: list[tuple[uuid.UUID, list[dict[str, Any]]]]) -
         return
     o, p, r = schema.officers, schema.posts, schema.page_roles
     have: dict[tuple[Any, ...], Any] = {}
-    for chunk in _chunks([account_id for account_id, _ in given]):
+    for chunk in bulk.chunks([account_id for account_id, _ in given]):
         for row in tx.conn.execute(sa.select(r).where(r.c.account_id.in_(chunk))):
             have[(row.account_id, row.officer_id, row.post_id, row.role, row.since)] = row
     named = {str(item["holder"]) for _, items in given for item in items}
     slugs = sorted(h[5:] for h in named if h.startswith("post:"))
     service_ids = sorted(h for h in named if not h.startswith("post:"))
     holders: dict[str, tuple[Any, Any]] = {}
-    for chunk in _chunks(slugs):
+    for chunk in bulk.chunks(slugs):
         for slug, post_id in tx.conn.execute(
             sa.select(p.c.slug, p.c.id).where(p.c.slug.in_(chunk))
         ):
             holders[f"post:{slug}"] = (None, post_id)
-    for chunk in _chunks(service_ids):
+    for chunk in bulk.chunks(service_ids):
         for service_id, officer_id in tx.conn.execute(
             sa.select(o.c.service_id, o.c.id).where(o.c.service_id.in_(chunk))
         ):
             holders[service_id] = (officer_id, None)
-    ended: list[dict[str, Any]] = []
+    # Who holds each role (account, officer, post, role) in a role still open.
+    open_roles = {key[:4] for key, row in have.items() if row.until is None}
+    ended: list[tuple[dt.date, Any]] = []
     added: list[dict[str, Any]] = []
     for account_id, items in given:
         for item in items:
@@ -297,14 +293,9 @@ def _mirror_roles(tx: Tx, given: list[tuple[uuid.UUID, list[dict[str, Any]]]]) -
             here = have.get((account_id, *key_holder, role, since))
             if here is not None:
                 if until is not None and here.until is None:
-                    ended.append({"_id": here.id, "until": until})
+                    ended.append((until, here.id))
                 continue
-            held = any(
-                row.until is None
-                for key, row in have.items()
-                if key[:4] == (account_id, *key_holder, role)
-            )
-            if until is not None or not held:
+            if until is not None or (account_id, *key_holder, role) not in open_roles:
                 new_role = {
                     "id": uuid.uuid4(), "account_id": account_id, "officer_id": key_holder[0],
                     "post_id": key_holder[1], "role": role, "since": since, "until": until,
@@ -312,13 +303,10 @@ def _mirror_roles(tx: Tx, given: list[tuple[uuid.UUID, list[dict[str, Any]]]]) -
                 }  # fmt: skip
                 added.append(new_role)
                 have[(account_id, *key_holder, role, since)] = SimpleNamespace(**new_role)
-    if ended:
-        tx.conn.execute(
-            r.update().where(r.c.id == sa.bindparam("_id")).values(until=sa.bindparam("until")),
-            ended,
-        )
-    if added:
-        tx.conn.execute(r.insert(), added)
+                if until is None:
+                    open_roles.add((account_id, *key_holder, role))
+    bulk.update_many(tx.conn, r, ["until"], ended)
+    _insert(tx, r, added)
 
 
 def import_post(tx: Tx, bundle: dict[str, Any], *, source: str) -> dict[str, Any]:
@@ -337,14 +325,13 @@ def import_post(tx: Tx, bundle: dict[str, Any], *, source: str) -> dict[str, Any
         raise InvalidInputError(f"the handover data is malformed ({type(exc).__name__})") from None
     a = schema.accounts
     existing: dict[tuple[str, str], Any] = {}
-    for chunk in _chunks(sorted({ref.key for ref, _ in wanted})):
+    for chunk in bulk.chunks(sorted({ref.key for ref, _ in wanted})):
         for row in tx.conn.execute(
             sa.select(a.c.id, a.c.platform, a.c.handle_key, a.c.post_id).where(
                 a.c.handle_key.in_(chunk)
             )
         ):
             existing[(row.platform, row.handle_key)] = row
-    sealer = postkeys.sealer_for(tx, post.id)  # the key of the post the accounts now belong to
     inserts: list[dict[str, Any]] = []
     changes: list[tuple[uuid.UUID, dict[str, Any]]] = []
     merged: list[tuple[uuid.UUID, dict[str, Any]]] = []
@@ -361,7 +348,7 @@ def import_post(tx: Tx, bundle: dict[str, Any], *, source: str) -> dict[str, Any
             )
         account_id = found.id if found is not None else uuid.uuid4()
         values = _account_values(data)
-        sealed = sealed_secrets(tx, _Place(account_id, post.id), data.get("secrets", {}), sealer)
+        sealed = sealed_secrets(tx, _Place(account_id, post.id), data.get("secrets", {}))
         if found is None:
             inserts.append(
                 {

@@ -19,7 +19,7 @@ from vault import audit
 from vault.audit.model import Finding
 from vault.exchange.bundle import official_accounts
 from vault.model import Record
-from vault.records import groups, posts, roles
+from vault.records import accounts, groups, posts
 from vault.store import schema
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ def account_lines(conn: sa.Connection, post_id: Any) -> tuple[AccountLine, ...]:
             row.password_sealed is not None,
             row.totp_sealed is not None,
             row.recovery_codes_sealed is not None,
-            tuple(f"{r.role}: {r.holder}" for r in roles.of_account(conn, row.id)),
+            tuple(f"{r.role}: {r.holder}" for r in accounts.roles_of(conn, row.id)),
         )
         for row in official_accounts(conn, post_id)
     )

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from vault.errors import InvalidInputError, NotFoundError
 from vault.records import accounts, groups, officers, posts
-from vault.store import schema
-from vault.store.journal import iso, parse_entry, raw_select
+from vault.store import queries, schema
+from vault.store.journal import iso, parse_entry
 from vault.store.storage import Registry
 
 
@@ -58,7 +58,7 @@ def list_events(
     object_ref: str | None = None,
 ) -> Iterator[Event]:
     t = schema.events
-    query = raw_select()
+    query = queries.statement("events_raw")
     if since is not None:
         query = query.where(t.c.at >= since)
     ids = list(object_ids)

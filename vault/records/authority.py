@@ -35,9 +35,10 @@ import sqlalchemy as sa
 
 from vault.crypto import identities, sshsig
 from vault.errors import AuthorityError, NotFoundError
+from vault.model import handle_key
 from vault.records import custody, members, officers, posts
 from vault.records.custody import PacketFacts
-from vault.store import journal, schema
+from vault.store import bulk, journal, schema
 
 if TYPE_CHECKING:
     from vault.store.storage import Registry
@@ -212,17 +213,13 @@ def check_accounts(conn: sa.Connection, post_slug: str, accounts: list[dict[str,
     """A packet carries only its post's official accounts, and a claim never takes an account
     this registry holds as personal or as another post's."""
     a, p = schema.accounts, schema.posts
-    keys = {
-        (str(item.get("platform")), str(item.get("handle", "")).strip().lstrip("@").lower())
-        for item in accounts
-    }
     here: dict[tuple[str, str], Any] = {}
-    handles = sorted({handle for _, handle in keys})
-    for start in range(0, len(handles), 500):  # one read for all, in IN lists of any database
+    handles = sorted({handle_key(str(item.get("handle", ""))) for item in accounts})
+    for chunk in bulk.chunks(handles):  # one read for all, in IN lists of any database
         for row in conn.execute(
             sa.select(a.c.platform, a.c.handle_key, a.c.kind, p.c.slug)
             .select_from(a.outerjoin(p, p.c.id == a.c.post_id))
-            .where(a.c.handle_key.in_(handles[start : start + 500]))
+            .where(a.c.handle_key.in_(chunk))
         ):
             here[(row.platform, row.handle_key)] = row
     for item in accounts:
@@ -232,8 +229,7 @@ def check_accounts(conn: sa.Connection, post_slug: str, accounts: list[dict[str,
                 f"the packet carries {ref} as a {item.get('kind')} account: a packet carries "
                 "only its post's official accounts; nothing was claimed"
             )
-        key = str(item.get("handle", "")).strip().lstrip("@").lower()
-        found = here.get((str(item.get("platform")), key))
+        found = here.get((str(item.get("platform")), handle_key(str(item.get("handle", "")))))
         if found is None:
             continue
         if found.kind != "official":

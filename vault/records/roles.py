@@ -104,7 +104,7 @@ def add(
             )
         today = tx.now.astimezone().date()
         add_in(tx, account, _holder(tx.conn, officer, post), name, since or today)
-        return of_account(tx.conn, account.id)
+        return accounts.roles_of(tx.conn, account.id)
 
 
 def end(
@@ -121,7 +121,7 @@ def end(
         account = accounts.row_by_ref(tx.conn, ref)
         today = tx.now.astimezone().date()
         end_in(tx, account, _holder(tx.conn, officer, post), name, on or today)
-        return of_account(tx.conn, account.id)
+        return accounts.roles_of(tx.conn, account.id)
 
 
 def _label(conn: sa.Connection, holder: dict[str, Any]) -> str:
@@ -136,19 +136,10 @@ def _label(conn: sa.Connection, holder: dict[str, Any]) -> str:
     )
 
 
-def of_account(conn: Any, account_id: Any, *, ended: bool = False) -> list[Role]:
-    return accounts.roles_of(conn, account_id, ended=ended)
-
-
 def listing(registry: Registry, ref: str | None = None, *, ended: bool = False) -> list[Role]:
     with registry.reads() as db:
         account_id = accounts.row_by_ref(db, ref).id if ref is not None else None
         return accounts.roles_of(db, account_id, ended=ended)
-
-
-def of_post(conn: Any, post_id: Any) -> list[Role]:
-    """The open roles on the post's accounts."""
-    return accounts.roles_of(conn, post_id=post_id)
 
 
 def hand_over(registry: Registry, ref: str, role: str, outgoing: str, incoming: str) -> None:
@@ -170,6 +161,6 @@ def pending_for(registry: Registry, post_slug: str) -> list[Role]:
         incoming = holder[0] if holder else ""
         return [
             role
-            for role in of_post(conn, post.id)
+            for role in accounts.roles_of(conn, post_id=post.id)
             if not role.holder.startswith("post:") and role.holder != incoming
         ]

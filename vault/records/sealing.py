@@ -19,7 +19,6 @@ from vault.crypto.unlock import open_sealed
 from vault.store import schema
 
 if TYPE_CHECKING:
-    from vault.crypto.seal import Sealer
     from vault.store.storage import Registry, Tx
 
 COLUMNS = {
@@ -45,13 +44,10 @@ def open_value(conn: sa.Connection, registry: Registry, row: Any, kind: str) -> 
     return open_sealed(conn, registry, "accounts", column, row.id, blob).decode("utf-8")
 
 
-def sealed_secrets(
-    tx: Tx, row: Any, secrets: dict[str, Any], sealer: Sealer | None = None
-) -> dict[str, Any]:
+def sealed_secrets(tx: Tx, row: Any, secrets: dict[str, Any]) -> dict[str, Any]:
     """Column values sealing the secrets a packet or escrow copy carries for the account ``row``
     (as handover writes them: a TOTP seed as an object, recovery codes as a list). A secret
-    that is absent is left as it is here. ``sealer``, when given, is the one for the row's post
-    (a caller sealing many accounts of one post looks it up once)."""
+    that is absent is left as it is here."""
     values: dict[str, Any] = {}
     for kind, column in COLUMNS.items():
         value = secrets.get(kind)
@@ -63,10 +59,7 @@ def sealed_secrets(
             text = json.dumps(value)
         else:
             text = str(value)
-        if sealer is None:
-            values[column] = seal_value(tx, row, kind, text)
-        else:
-            values[column] = sealer.seal("accounts", column, row.id, text.encode("utf-8"))
+        values[column] = seal_value(tx, row, kind, text)
     return values
 
 

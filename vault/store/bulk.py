@@ -10,64 +10,28 @@ what is read back).
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 
-from vault.store.schema import UTCDateTime
+from vault.store import reads
 
 Convert = Callable[[Any], Any]
-
-
-_last_datetime: list[Any] = [None, None]
-
-
-def _sqlite_datetime(value: dt.datetime | None) -> str | None:
-    """SQLAlchemy's SQLite storage format; a bulk insert stamps most rows with one moment, so
-    the last conversion is remembered."""
-    if value is None:
-        return None
-    if value is _last_datetime[0]:
-        return str(_last_datetime[1])
-    naive = value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
-    text = naive.isoformat(" ", "microseconds")
-    _last_datetime[0], _last_datetime[1] = value, text
-    return text
-
-
-def _sqlite_uuid(value: uuid.UUID | None) -> str | None:
-    return None if value is None else value.hex
-
-
-def _sqlite_date(value: dt.date | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def _sqlite_bool(value: bool | None) -> int | None:
-    return None if value is None else int(value)
 
 
 def _converters(table: sa.Table, columns: Sequence[str], dialect: str) -> list[Convert | None]:
     if dialect != "sqlite":
         return [None] * len(columns)  # psycopg takes UUIDs, datetimes and dates as they are
-    found: list[Convert | None] = []
-    for name in columns:
-        kind = table.c[name].type
-        if isinstance(kind, UTCDateTime | sa.DateTime):
-            found.append(_sqlite_datetime)
-        elif isinstance(kind, sa.Uuid):
-            found.append(_sqlite_uuid)
-        elif isinstance(kind, sa.Date):
-            found.append(_sqlite_date)
-        elif isinstance(kind, sa.Boolean):
-            found.append(_sqlite_bool)
-        else:
-            found.append(None)
-    return found
+    from vault.store import queries
+
+    return [reads.STORE.get(queries.kind_of(table.c[name].type) or "") for name in columns]
+
+
+def chunks(ids: list[Any], size: int = 500) -> list[list[Any]]:
+    """Ids in lists short enough for one ``IN (...)`` on any database."""
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
 def insert_many(

@@ -35,17 +35,9 @@ def iso(at: dt.datetime) -> str:
     return at.astimezone(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-def raw_select() -> sa.Select[Any]:
-    """Every entry, in order, with id and time as stored (the catalog's ``events_raw``), for
-    a caller that filters it further."""
-    from vault.store import queries
-
-    return queries.statement("events_raw")
-
-
 def parse_entry(row: Any) -> Any:
-    """A row of :func:`raw_select` with its id, time and details read; :class:`ValueError` when
-    any of them is malformed."""
+    """A row of the catalog's ``events_raw`` with its id, time and details read;
+    :class:`ValueError` when any of them is malformed."""
     at = row.at
     if not isinstance(at, dt.datetime):
         at = dt.datetime.fromisoformat(str(at))

@@ -329,23 +329,15 @@ def events_raw() -> sa.Select[Any]:
     """Every log entry in order, with its id and time as stored: a row edited by hand (an id
     or a time that no longer parses) must be found by whoever reads the log, not crash them."""
     e = schema.events
-    typed = {"id", "at"}
-    return sa.select(
-        *(sa.type_coerce(c, sa.String).label(c.name) if c.name in typed else c for c in e.c)
-    ).order_by(e.c.seq)
+    return sa.select(*(_raw(c) if c.name in ("id", "at") else c for c in e.c)).order_by(e.c.seq)
 
 
 @query
 def events_of_action_since() -> sa.Select[Any]:
     """Log entries of one action made at or after a moment."""
     e = schema.events
-    typed = {"id", "at"}
-    return (
-        sa.select(
-            *(sa.type_coerce(c, sa.String).label(c.name) if c.name in typed else c for c in e.c)
-        )
-        .where(e.c.action == _param("action"), e.c.at >= _param("since", e.c.at.type))
-        .order_by(e.c.seq)
+    return events_raw().where(
+        e.c.action == _param("action"), e.c.at >= _param("since", e.c.at.type)
     )
 
 

@@ -45,14 +45,39 @@ CONVERT: dict[str, Callable[[Any], Any]] = {
 }
 
 
+_last_moment: list[Any] = [None, None]
+
+
+def _stored_utc(value: dt.datetime | None) -> str | None:
+    """An aware datetime as SQLAlchemy stores it on SQLite. A bulk insert stamps most rows with
+    one moment, so the last conversion is remembered."""
+    if value is None:
+        return None
+    if value is _last_moment[0]:
+        return str(_last_moment[1])
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    text = value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    _last_moment[0], _last_moment[1] = value, text
+    return text
+
+
+# How a value of each kind of column is stored on SQLite, as SQLAlchemy stores it: for the
+# parameters of a query here, and for the rows of a bulk write (vault.store.bulk).
+STORE: dict[str, Callable[[Any], Any]] = {
+    "uuid": lambda value: None if value is None else value.hex,
+    "utc": _stored_utc,
+    "date": lambda value: None if value is None else value.isoformat(),
+    "bool": lambda value: None if value is None else int(value),
+}
+
+
 def _bind(value: Any) -> Any:
     """A parameter as SQLAlchemy would store it on SQLite."""
     if isinstance(value, uuid.UUID):
         return value.hex
     if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return _stored_utc(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, bool):

@@ -179,6 +179,9 @@ class Tx:
     # can move it, so a transaction that logs many events reads it once.
     log_head: Any = None
     clock_overridden: bool = False
+    # The sealer of each post's secrets once looked up (vault.crypto.postkeys.sealer_for): a
+    # claim or an import seals for hundreds of accounts of a few posts.
+    sealers: dict[Any, Any] = field(default_factory=dict)
 
     def act_as(self, officer: str) -> None:
         """From here on, log this transaction's changes as done by ``officer``, whose identity

@@ -41,8 +41,8 @@ def account_of(reg: Any, ref: str) -> Any:
     """An account's record, without its page roles (the one place this page reads it)."""
     from vault.records import accounts
 
-    account, _roles = accounts.show(reg, ref)
-    return account
+    with reg.reads() as db:
+        return accounts.show_in(db, accounts.row_by_ref(db, ref))
 
 
 def _filters(*names: str) -> dict[str, str]:
