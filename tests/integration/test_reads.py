@@ -122,6 +122,11 @@ def both(tmp_path_factory: pytest.TempPathFactory) -> Any:
             "names": conn.execute(sa.select(schema.account_names)).all(),
             "settings": conn.execute(sa.select(schema.settings.c.name)).scalars().all(),
             "keys": conn.execute(sa.select(schema.data_keys.c.id)).scalars().all(),
+            "slugs": conn.execute(sa.select(schema.posts.c.slug)).scalars().all(),
+            "service_ids": conn.execute(sa.select(schema.officers.c.service_id)).scalars().all(),
+            "custody": conn.execute(
+                sa.select(schema.custody.c.packet_id, schema.custody.c.direction)
+            ).all(),
         }
     engine.dispose()
     yield cli, dataclasses.replace(cli, location=str(copy)), facts
@@ -149,6 +154,17 @@ def _some(rows: list[Any], n: int = 12) -> list[Any]:
 # query returns rows at least once (checked below).
 PARAMETERS: dict[str, Callable[[dict[str, Any]], list[dict[str, Any]]]] = {
     "settings_all": lambda f: [{}],
+    "post_by_slug": lambda f: [{"slug": s} for s in [*_some(f["slugs"]), "no-such-post"]],
+    "officer_by_service_id": lambda f: [
+        {"service_id": s} for s in [*_some(f["service_ids"]), "no-such-officer"]
+    ],
+    "current_identity": lambda f: [{"officer_id": i} for i in f["officers"]],
+    "custody_of_packet": lambda f: [
+        {"packet_id": c.packet_id, "direction": d}
+        for c in f["custody"]
+        for d in (c.direction, "received")
+    ],
+    "events_head": lambda f: [{}],
     "setting": lambda f: [{"name": n} for n in [*f["settings"], "no such setting"]],
     "account_by_handle": lambda f: (
         [{"platform": a.platform, "key": a.handle_key} for a in _some(f["accounts"])]

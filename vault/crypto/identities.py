@@ -21,7 +21,7 @@ from vault.crypto import postkeys, sshsig
 from vault.crypto.unlock import given_unlocker, open_sealed
 from vault.errors import InvalidInputError, NotFoundError, SignatureError
 from vault.model import Record
-from vault.store import schema
+from vault.store import reads, schema
 
 if TYPE_CHECKING:
     from vault.store.storage import Registry, Tx
@@ -40,8 +40,9 @@ class Identity(Record):
 
 
 def select_rows() -> sa.Select[Any]:
-    i, o = schema.identities, schema.officers
-    return sa.select(i, o.c.service_id, o.c.name, o.c.grade).join(o, o.c.id == i.c.officer_id)
+    from vault.store import queries
+
+    return queries.identity_rows()
 
 
 def to_identity(row: Any) -> Identity:
@@ -59,10 +60,7 @@ def to_identity(row: Any) -> Identity:
 
 def current(conn: sa.Connection, officer_id: uuid.UUID) -> Any:
     """The officer's current identity row, or ``None``."""
-    i = schema.identities
-    return conn.execute(
-        select_rows().where(i.c.officer_id == officer_id, i.c.retired_at.is_(None))
-    ).first()
+    return reads.first(conn, "current_identity", officer_id=officer_id)
 
 
 def local_rows(conn: sa.Connection, registry: Registry) -> list[Any]:

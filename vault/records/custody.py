@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from vault.crypto import postkeys
 from vault.records.sealing import mark_rotation_due
-from vault.store import schema, settings
+from vault.store import reads, schema, settings
 
 if TYPE_CHECKING:
     from vault.store.storage import Tx
@@ -65,10 +65,7 @@ class ChainEnd:
 
 
 def find(conn: sa.Connection, packet_id: uuid.UUID, direction: str) -> Any:
-    c = schema.custody
-    return conn.execute(
-        sa.select(c).where(c.c.packet_id == packet_id, c.c.direction == direction)
-    ).first()
+    return reads.first(conn, "custody_of_packet", packet_id=packet_id, direction=direction)
 
 
 def find_any(conn: sa.Connection, packet_id: uuid.UUID, directions: tuple[str, ...]) -> Any:

@@ -19,7 +19,7 @@ from vault.errors import AlreadyExistsError, ConflictError, InvalidInputError, N
 from vault.model import Officer, Record, Tenure, slug
 from vault.records import custody, posts
 from vault.records.contacts import load_official, normalise_email, normalise_phone
-from vault.store import schema
+from vault.store import reads, schema
 from vault.store.settings import read as read_setting
 
 if TYPE_CHECKING:
@@ -49,9 +49,8 @@ class Assignment(Record):
     ended: Tenure | None
 
 
-def row_by_service_id(conn: sa.Connection, value: str) -> sa.Row[Any]:
-    t = schema.officers
-    row = conn.execute(sa.select(t).where(t.c.service_id == value.strip().lower())).first()
+def row_by_service_id(conn: sa.Connection, value: str) -> Any:
+    row = reads.first(conn, "officer_by_service_id", service_id=value.strip().lower())
     if row is None:
         raise NotFoundError(f"no officer {value!r}; see 'handover officer list'")
     return row

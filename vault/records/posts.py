@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from vault.errors import AlreadyExistsError, InvalidInputError, NotFoundError
 from vault.model import Level, Post, Record, Tenure, parse_level, slug
 from vault.records.contacts import load_official, normalise_email, normalise_phone
-from vault.store import schema
+from vault.store import reads, schema
 from vault.store.settings import read as read_setting
 
 
@@ -44,9 +44,8 @@ class PostDetail(Record):
     groups: tuple[str, ...]
 
 
-def row_by_slug(conn: sa.Connection, value: str) -> sa.Row[Any]:
-    t = schema.posts
-    row = conn.execute(sa.select(t).where(t.c.slug == value.strip().lower())).first()
+def row_by_slug(conn: sa.Connection, value: str) -> Any:
+    row = reads.first(conn, "post_by_slug", slug=value.strip().lower())
     if row is None:
         raise NotFoundError(f"no post {value!r}; see 'handover post list'")
     return row

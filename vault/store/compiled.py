@@ -218,6 +218,32 @@ QUERIES: dict[str, Compiled] = {
         ('uuid', 'uuid', None, None, None, 'utc', None),
         {},
     ),
+    'current_identity': (
+        (
+            'SELECT identities.id, identities.officer_id, identities.age_recipient, '
+            'identities.signing_key, identities.fingerprint, identities.age_secret_sealed, '
+            'identities.signing_secret_sealed, identities.source, identities.created_at, '
+            'identities.retired_at, officers.service_id, officers.name, officers.grade  FROM '
+            'identities JOIN officers ON officers.id = identities.officer_id  WHERE '
+            'identities.officer_id = :officer_id AND identities.retired_at IS NULL'
+        ),
+        ('id', 'officer_id', 'age_recipient', 'signing_key', 'fingerprint', 'age_secret_sealed', 'signing_secret_sealed', 'source', 'created_at', 'retired_at', 'service_id', 'name', 'grade'),
+        ('uuid', 'uuid', None, None, None, None, None, None, 'utc', 'utc', None, None, None),
+        {},
+    ),
+    'custody_of_packet': (
+        (
+            'SELECT custody.id, custody.packet_id, custody.direction, custody.post_id, '
+            'custody.from_officer, custody.to_officer, custody.packet_sha256, custody.created_at, '
+            'custody.expires_at, custody.recorded_at, custody.claimed_at, custody.completed_at, '
+            'custody.receipt_sha256, custody.sequence, custody.previous_sha256, custody.capacity, '
+            'custody.reason, custody.from_fingerprint, custody.to_fingerprint, custody.escrow  FROM '
+            'custody  WHERE custody.packet_id = :packet_id AND custody.direction = :direction'
+        ),
+        ('id', 'packet_id', 'direction', 'post_id', 'from_officer', 'to_officer', 'packet_sha256', 'created_at', 'expires_at', 'recorded_at', 'claimed_at', 'completed_at', 'receipt_sha256', 'sequence', 'previous_sha256', 'capacity', 'reason', 'from_fingerprint', 'to_fingerprint', 'escrow'),
+        ('uuid', 'uuid', None, 'uuid', None, None, None, 'utc', 'utc', 'utc', 'utc', 'utc', None, None, None, None, None, None, None, None),
+        {},
+    ),
     'escrow_recipients': (
         (
             'SELECT escrow_recipients.recipient  FROM escrow_recipients ORDER BY '
@@ -226,6 +252,15 @@ QUERIES: dict[str, Compiled] = {
         ('recipient',),
         (None,),
         {},
+    ),
+    'events_head': (
+        (
+            'SELECT events.seq, events.hash, events.at  FROM events ORDER BY events.seq DESC  LIMIT '
+            ':param_1 OFFSET :param_2'
+        ),
+        ('seq', 'hash', 'at'),
+        (None, None, 'utc'),
+        {'param_1': 1, 'param_2': 0},
     ),
     'events_of_action_since': (
         (
@@ -268,6 +303,16 @@ QUERIES: dict[str, Compiled] = {
         ('id', 'key_id', 'kind', 'label', 'params', 'wrapped', 'created_at'),
         ('uuid', 'uuid', None, None, None, None, 'utc'),
         {'param_1': 'passphrase', 'param_2': 0, 'param_3': 'recovery', 'param_4': 1, 'param_5': 'keyring', 'param_6': 2, 'param_7': 'age', 'param_8': 3, 'param_9': 4},
+    ),
+    'officer_by_service_id': (
+        (
+            'SELECT officers.id, officers.service_id, officers.name, officers.grade, officers.email, '
+            'officers.phone, officers.created_at, officers.updated_at, officers.retired_at, '
+            'officers.retire_reason  FROM officers  WHERE officers.service_id = :service_id'
+        ),
+        ('id', 'service_id', 'name', 'grade', 'email', 'phone', 'created_at', 'updated_at', 'retired_at', 'retire_reason'),
+        ('uuid', None, None, None, None, None, 'utc', 'utc', 'utc', None),
+        {},
     ),
     'officer_service_id': (
         (
@@ -319,6 +364,16 @@ QUERIES: dict[str, Compiled] = {
         ),
         ('post_id', 'accounts', 'due'),
         (None, None, None),
+        {},
+    ),
+    'post_by_slug': (
+        (
+            'SELECT posts.id, posts.slug, posts.title, posts.department, posts.level, posts.district, '
+            'posts.email, posts.phone, posts.created_at, posts.updated_at, posts.abolished_at, '
+            'posts.abolish_reason  FROM posts  WHERE posts.slug = :slug'
+        ),
+        ('id', 'slug', 'title', 'department', 'level', 'district', 'email', 'phone', 'created_at', 'updated_at', 'abolished_at', 'abolish_reason'),
+        ('uuid', None, None, None, None, None, None, None, 'utc', 'utc', 'utc', None),
         {},
     ),
     'post_slug': (

@@ -79,14 +79,9 @@ class Head:
 
 
 def head(conn: sa.Connection) -> Head:
-    import sqlalchemy as sa
+    from vault.store import reads
 
-    from vault.store import schema
-
-    e = schema.events
-    row = conn.execute(
-        sa.select(e.c.seq, e.c.hash, e.c.at).order_by(e.c.seq.desc()).limit(1)
-    ).first()
+    row = reads.first(conn, "events_head")
     return Head(0, GENESIS) if row is None else Head(int(row.seq), str(row.hash), row.at)
 
 

@@ -75,6 +75,50 @@ def setting() -> sa.Select[Any]:
     return sa.select(s.c.value).where(s.c.name == _param("name"))
 
 
+# --- records by their key: what nearly every write looks up first -----------------------------
+
+
+@query
+def post_by_slug() -> sa.Select[Any]:
+    p = schema.posts
+    return sa.select(p).where(p.c.slug == _param("slug"))
+
+
+@query
+def officer_by_service_id() -> sa.Select[Any]:
+    o = schema.officers
+    return sa.select(o).where(o.c.service_id == _param("service_id"))
+
+
+def identity_rows() -> sa.Select[Any]:
+    """Identities with their officer's service id, name and grade (not a query by itself: the
+    base of :func:`current_identity` and of other readers of identities)."""
+    i, o = schema.identities, schema.officers
+    return sa.select(i, o.c.service_id, o.c.name, o.c.grade).join(o, o.c.id == i.c.officer_id)
+
+
+@query
+def current_identity() -> sa.Select[Any]:
+    i = schema.identities
+    return identity_rows().where(
+        i.c.officer_id == _param("officer_id", sa.Uuid()), i.c.retired_at.is_(None)
+    )
+
+
+@query
+def custody_of_packet() -> sa.Select[Any]:
+    c = schema.custody
+    return sa.select(c).where(
+        c.c.packet_id == _param("packet_id", sa.Uuid()), c.c.direction == _param("direction")
+    )
+
+
+@query
+def events_head() -> sa.Select[Any]:
+    e = schema.events
+    return sa.select(e.c.seq, e.c.hash, e.c.at).order_by(e.c.seq.desc()).limit(1)
+
+
 # --- one account -------------------------------------------------------------------------------
 
 
