@@ -9,19 +9,35 @@ from __future__ import annotations
 import json
 from typing import Any
 
+SAFE = 2**53  # integers beyond JavaScript's safe range are written differently by JCS
+
 
 def _plain_json(value: Any) -> bool:
     """Whether ``value`` holds only what JCS and ``json.dumps`` encode alike: ASCII keys,
-    strings, integers within JavaScript's safe range, booleans, nulls, lists and objects."""
-    if value is None or isinstance(value, (str, bool)):
-        return True
-    if isinstance(value, int):
-        return -(2**53) < value < 2**53
-    if isinstance(value, list):
-        return all(_plain_json(v) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and k.isascii() and _plain_json(v) for k, v in value.items())
-    return False
+    strings, integers within JavaScript's safe range, booleans, nulls, lists and objects.
+
+    A walk with a stack rather than recursion, testing exact types first: the event log's
+    verification asks this of every entry, and a claim of every entry it logs."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str or item is None or kind is bool:
+            continue
+        if kind is dict or isinstance(item, dict):
+            try:
+                if not "".join(item).isascii():  # every key a str (or join fails), all ASCII
+                    return False
+            except TypeError:
+                return False
+            stack.extend(item.values())
+        elif kind is list or isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str | bool):
+            continue
+        elif not isinstance(item, int) or not -SAFE < item < SAFE:
+            return False
+    return True
 
 
 def canonical(value: Any) -> bytes:

@@ -22,7 +22,7 @@ from vault.model import AccountRef, Level, parse_platform
 from vault.records import accounts, groups, posts
 from vault.records.credentials import secrets_of
 from vault.records.sealing import COLUMNS, sealed_secrets
-from vault.store import bulk, schema
+from vault.store import bulk, reads, schema
 
 if TYPE_CHECKING:
     from vault.store.storage import Registry, Tx
@@ -124,7 +124,7 @@ def _ensure_post(tx: Tx, data: dict[str, Any]) -> Any:
     values = {
         k: data.get(k) for k in ("title", "department", "level", "district", "email", "phone")
     }
-    row = tx.conn.execute(sa.select(t).where(t.c.slug == slug)).first()
+    row = reads.first(tx.conn, "post_by_slug", slug=slug)
     if row is None:
         post_id = uuid.uuid4()
         tx.conn.execute(

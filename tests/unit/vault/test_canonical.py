@@ -48,3 +48,11 @@ def test_other_values_go_to_rfc8785(value: dict[str, Any]) -> None:
 def test_control_characters_and_unicode() -> None:
     value = {"a": 'tab\tnew\nquote"back\\slash\x01\x7f é 𝄞 /'}
     assert canonical(value) == bytes(rfc8785.dumps(value))
+
+
+def test_what_the_fast_path_refuses() -> None:
+    """Anything JCS writes differently from ``json.dumps``, however deep, leaves the fast path."""
+    for value in ({1: "a"}, {"é": 1}, 2**53, -(2**53), 1.0, [{"a": [2**60]}], {"a": {"b": [0.5]}}):
+        assert not _plain_json(value), value
+    for value in (True, None, "é", {"a": [None, "x", -5, {"b": False}]}, 2**53 - 1, []):
+        assert _plain_json(value), value
