@@ -324,9 +324,9 @@ class Record:
         return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
 
 
-def _as_dict(record: Any) -> dict[str, Any]:
-    """A named-tuple record as a JSON-ready dict, field by field (:class:`Record`'s, for the
-    records below)."""
+def as_dict(record: Any) -> dict[str, Any]:
+    """A named-tuple record as a JSON-ready dict, field by field: what the ``to_dict`` of each
+    named-tuple record returns, here and in other modules (:class:`Record`'s, for a dataclass)."""
     return {name: _plain(value) for name, value in zip(record._fields, record, strict=True)}
 
 
@@ -340,7 +340,7 @@ class Role(NamedTuple):
     until: dt.date | None
 
     def to_dict(self) -> dict[str, Any]:
-        return _as_dict(self)
+        return as_dict(self)
 
 
 class Tenure(NamedTuple):
@@ -353,7 +353,7 @@ class Tenure(NamedTuple):
     end_date: dt.date | None
 
     def to_dict(self) -> dict[str, Any]:
-        return _as_dict(self)
+        return as_dict(self)
 
 
 class Post(NamedTuple):
@@ -372,7 +372,7 @@ class Post(NamedTuple):
     holder_name: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return _as_dict(self)
+        return as_dict(self)
 
 
 class Officer(NamedTuple):
@@ -387,7 +387,7 @@ class Officer(NamedTuple):
     posts: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return _as_dict(self)
+        return as_dict(self)
 
 
 class VerificationChange(NamedTuple):
@@ -402,7 +402,7 @@ class VerificationChange(NamedTuple):
     recorded_by: str
 
     def to_dict(self) -> dict[str, Any]:
-        return _as_dict(self)
+        return as_dict(self)
 
 
 class Override(NamedTuple):
@@ -415,7 +415,7 @@ class Override(NamedTuple):
     recorded_by: str
 
     def to_dict(self) -> dict[str, Any]:
-        return _as_dict(self)
+        return as_dict(self)
 
 
 class Credentials(NamedTuple):
@@ -436,7 +436,7 @@ class Credentials(NamedTuple):
     escrowed_by: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return _as_dict(self)
+        return as_dict(self)
 
 
 class Account(NamedTuple):
@@ -468,7 +468,7 @@ class Account(NamedTuple):
     archived: str | None = None  # why it was archived (a page closed), when it was
 
     def to_dict(self) -> dict[str, Any]:
-        return _as_dict(self)
+        return as_dict(self)
 
 
 class Group(NamedTuple):
@@ -488,4 +488,4 @@ class Group(NamedTuple):
     archived: str | None = None  # why it was archived, when it was
 
     def to_dict(self) -> dict[str, Any]:
-        return _as_dict(self)
+        return as_dict(self)
