@@ -193,12 +193,10 @@ def record_totp(registry: Registry, ref: str, seed_text: str) -> None:
 
 def totp_uri(seed_text: str, ref: str) -> str:
     """The otpauth:// URI a phone authenticator enrols from (shown as a QR code)."""
-    from dataclasses import replace
-
     from vault.crypto import totp
 
     seed = totp.parse(seed_text)
-    return replace(seed, label=seed.label or ref).uri()
+    return seed._replace(label=seed.label or ref).uri()
 
 
 def finish(registry: Registry, post: str, into: Path) -> Finished:

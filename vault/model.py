@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -215,8 +215,7 @@ def is_super_time_scale(grade: str | None) -> bool:
     return bool(grade) and grade.strip().lower() in GRADE_SUPER_TIME_SCALE  # type: ignore[union-attr]
 
 
-@dataclass(frozen=True)
-class AccountRef:
+class AccountRef(NamedTuple):
     """How people name an account: ``platform:handle``, e.g. ``x:@CollectorAhd``."""
 
     platform: Platform

@@ -12,23 +12,21 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 
 from vault.crypto import postkeys, sshsig
 from vault.crypto.unlock import given_unlocker, open_sealed
 from vault.errors import InvalidInputError, NotFoundError, SignatureError
-from vault.model import Record
+from vault.model import as_dict
 from vault.store import reads, schema
 
 if TYPE_CHECKING:
     from vault.store.storage import Registry, Tx
 
 
-@dataclass(frozen=True)
-class Identity(Record):
+class Identity(NamedTuple):
     officer: str
     officer_name: str
     age_recipient: str
@@ -37,6 +35,9 @@ class Identity(Record):
     local: bool
     created_at: dt.datetime
     retired_at: dt.datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return as_dict(self)
 
 
 def select_rows() -> sa.Select[Any]:
@@ -128,15 +129,20 @@ def retire_current(tx: Tx, officer_id: uuid.UUID) -> None:
     )
 
 
-@dataclass(frozen=True)
-class NewKeys:
+class NewKeys(NamedTuple):
     """A fresh age identity and Ed25519 signing key; the private halves never print."""
 
-    age_identity: str = field(repr=False)
-    signing_pem: bytes = field(repr=False)
+    age_identity: str
+    signing_pem: bytes
     age_recipient: str
     signing_key: str
     fingerprint: str
+
+    def __repr__(self) -> str:
+        return (
+            f"NewKeys(age_recipient={self.age_recipient!r}, signing_key={self.signing_key!r}, "
+            f"fingerprint={self.fingerprint!r})"
+        )
 
     def public(self) -> dict[str, str]:
         return {
@@ -207,8 +213,7 @@ def insert(
     return identity_id
 
 
-@dataclass(frozen=True)
-class PrivateKeys:
+class PrivateKeys(NamedTuple):
     """An identity's private halves, opened for one operation."""
 
     age_identity: str

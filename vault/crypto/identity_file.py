@@ -26,9 +26,8 @@ import binascii
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from vault.canonical import canonical
 from vault.crypto import kdf, oskeyring
@@ -40,13 +39,15 @@ OFFICER_KIND = "handover-identity-file"
 ESCROW_KIND = "handover-escrow-identity"
 
 
-@dataclass(frozen=True)
-class LocalIdentity:
+class LocalIdentity(NamedTuple):
     """Private keys held by the user of this process, for unlocking and signing."""
 
     officer: str | None
-    age: Any = field(repr=False)  # pyrage.x25519.Identity
-    signing_pem: bytes | None = field(default=None, repr=False)
+    age: Any  # pyrage.x25519.Identity
+    signing_pem: bytes | None = None
+
+    def __repr__(self) -> str:
+        return f"LocalIdentity(officer={self.officer!r})"  # never the keys
 
     @property
     def recipient(self) -> str:

@@ -7,8 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -29,7 +28,7 @@ from vault.crypto.slots import (
 )
 from vault.crypto.unlock import Unlocker, registry_key, try_keyring, unlocker_of
 from vault.errors import ConflictError, InvalidInputError, NotFoundError
-from vault.model import Record
+from vault.model import as_dict
 from vault.store import bulk, schema
 
 if TYPE_CHECKING:
@@ -58,10 +57,12 @@ def list_slots(registry: Registry) -> list[Slot]:
         return [to_slot(s) for s in slots_of(conn, key_id)]
 
 
-@dataclass(frozen=True)
-class SlotAdded(Record):
+class SlotAdded(NamedTuple):
     slot: Slot
     recovery_code: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return as_dict(self)
 
 
 def add_slot(
@@ -153,14 +154,16 @@ def change_passphrase(
         return to_slot(slot)
 
 
-@dataclass(frozen=True)
-class Rotation(Record):
+class Rotation(NamedTuple):
     old_key: uuid.UUID
     new_key: uuid.UUID
     secrets: int
     slots_kept: tuple[str, ...]
     slots_dropped: tuple[str, ...]
     recovery_codes: dict[str, str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return as_dict(self)
 
 
 def reseal_all(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from vault.errors import SealError
 
@@ -21,12 +21,14 @@ HEADER_LEN = 1 + 16 + NONCE_LEN
 TAG_LEN = 16
 
 
-@dataclass(frozen=True)
-class DataKey:
+class DataKey(NamedTuple):
     """A 256-bit data key and its id. The key bytes never appear in a repr or traceback."""
 
     id: uuid.UUID
-    secret: bytes = field(repr=False)
+    secret: bytes
+
+    def __repr__(self) -> str:
+        return f"DataKey(id={self.id!r})"
 
     @classmethod
     def generate(cls) -> DataKey:

@@ -12,8 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from vault.canonical import canonical
 from vault.errors import SignatureError
@@ -81,8 +80,7 @@ def require_fingerprint(value: Any, bad: str) -> str:
     return value
 
 
-@dataclass(frozen=True)
-class SignedDocument:
+class SignedDocument(NamedTuple):
     """A magic line, a canonical JSON line, and an SSH signature over those two lines."""
 
     magic: str

@@ -22,13 +22,12 @@ import datetime as dt
 import json
 import os
 import uuid
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from vault.crypto import kdf, oskeyring
 from vault.crypto.seal import DataKey
 from vault.errors import InvalidInputError, NotFoundError
-from vault.model import Record
+from vault.model import as_dict
 from vault.store import reads, settings
 
 if TYPE_CHECKING:
@@ -71,14 +70,16 @@ def keyring_user(conn: sa.Connection, slot_id: uuid.UUID) -> str:
     return f"{settings.read(conn, 'registry_id')}/{slot_id}"
 
 
-@dataclass(frozen=True)
-class Slot(Record):
+class Slot(NamedTuple):
     id: uuid.UUID
     key_id: uuid.UUID
     kind: str
     label: str
     created_at: dt.datetime
     detail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return as_dict(self)
 
 
 def insert_slot(

@@ -15,7 +15,7 @@ import base64
 import binascii
 import hashlib
 import struct
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from vault.errors import SignatureError
 
@@ -54,8 +54,7 @@ class _Reader:
             raise SignatureError(INVALID)
 
 
-@dataclass(frozen=True)
-class PublicKey:
+class PublicKey(NamedTuple):
     """An Ed25519 public key in OpenSSH form (``ssh-ed25519 AAAA...``)."""
 
     raw: bytes  # 32 bytes
@@ -133,8 +132,7 @@ def sign(private_openssh_pem: bytes, namespace: str, message: bytes) -> str:
     return "\n".join([BEGIN, *lines, END]) + "\n"
 
 
-@dataclass(frozen=True)
-class Signature:
+class Signature(NamedTuple):
     public_key: PublicKey
     namespace: str
     hash_algorithm: str

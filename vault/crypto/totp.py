@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from vault.errors import InvalidInputError
@@ -19,8 +19,7 @@ ALGORITHMS = ("SHA1", "SHA256", "SHA512")
 MIN_SEED_BYTES = 10  # 80 bits
 
 
-@dataclass(frozen=True)
-class TotpSeed:
+class TotpSeed(NamedTuple):
     secret: str  # base32, upper case, no padding
     algorithm: str = "SHA1"
     digits: int = 6
@@ -40,7 +39,7 @@ class TotpSeed:
                 f'{{"algorithm": "{self.algorithm}", "digits": {self.digits}, "issuer": '
                 f'null, "label": null, "period": {self.period}, "secret": "{self.secret}"}}'
             )
-        return json.dumps(self.__dict__, sort_keys=True)
+        return json.dumps(self._asdict(), sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> TotpSeed:

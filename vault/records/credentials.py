@@ -115,7 +115,7 @@ def secrets_of(conn: sa.Connection, registry: Registry, row: Any) -> Secrets:
     seed = totp.TotpSeed.from_json(seed_json) if seed_json else None
     return Secrets(
         open_value(conn, registry, row, "password"),
-        {**seed.__dict__, "uri": seed.uri()} if seed else None,
+        {**seed._asdict(), "uri": seed.uri()} if seed else None,
         json.loads(codes) if codes else None,
         open_value(conn, registry, row, "notes"),
     )

@@ -93,5 +93,5 @@ def test_sealed_form_is_sorted_json() -> None:
         totp.parse("JBSWY3DPEHPK3PXP"),
         totp.parse("otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP&issuer=A"),
     ):
-        assert seed.to_json() == json.dumps(seed.__dict__, sort_keys=True)
+        assert seed.to_json() == json.dumps(seed._asdict(), sort_keys=True)
         assert totp.TotpSeed.from_json(seed.to_json()) == seed
