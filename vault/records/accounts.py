@@ -9,8 +9,7 @@ Every read here goes through the query catalog (:mod:`vault.store.reads`), so ``
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from vault.errors import NotFoundError
 from vault.model import (
@@ -36,8 +35,7 @@ if TYPE_CHECKING:
     from vault.store.storage import Registry
 
 
-@dataclass(frozen=True)
-class Filters:
+class Filters(NamedTuple):
     post: str | None = None
     district: str | None = None
     level: str | None = None
@@ -45,6 +43,9 @@ class Filters:
     status: str | None = None
     kind: str | None = None
     archived: bool = False  # include archived accounts
+
+
+NO_FILTERS = Filters()  # every account, archived ones aside
 
 
 def row_by_ref(conn: Any, ref: str | AccountRef) -> Any:
@@ -203,7 +204,7 @@ def _listing_params(filters: Filters) -> dict[str, Any]:
 
 
 def iter_listing(
-    registry: Registry, filters: Filters = Filters(), *, table: bool = False
+    registry: Registry, filters: Filters = NO_FILTERS, *, table: bool = False
 ) -> Iterator[Any]:
     """``account list``: one row per account (the columns of
     :data:`vault.store.queries.LISTING`, or with ``table`` those of ``LISTING_TABLE``),
@@ -213,7 +214,7 @@ def iter_listing(
         yield from db.stream("account_listing_table" if table else "account_listing", **params)
 
 
-def json_listing(registry: Registry, filters: Filters = Filters()) -> Iterator[str]:
+def json_listing(registry: Registry, filters: Filters = NO_FILTERS) -> Iterator[str]:
     """``account list --json``: each row as JSON text (on SQLite, written by SQLite itself)."""
     params = _listing_params(filters)
     with registry.reads() as db:

@@ -28,8 +28,7 @@ Refusals are :class:`~vault.errors.AuthorityError`: one line that says who may.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -50,8 +49,7 @@ MAX_LIFETIME = dt.timedelta(days=90)
 MAX_AHEAD = dt.timedelta(minutes=10)
 
 
-@dataclass(frozen=True)
-class Signer:
+class Signer(NamedTuple):
     """The identity that signs for a post, and in which capacity."""
 
     row: Any  # an identity row of vault.crypto.identities

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from vault.errors import InvalidInputError
 from vault.store import reads
@@ -106,8 +105,7 @@ def email_domain(email: str) -> str:
     return email.rpartition("@")[2].lower()
 
 
-@dataclass(frozen=True)
-class OfficialContacts:
+class OfficialContacts(NamedTuple):
     """The registry's official email domains and phone numbers, loaded once per operation."""
 
     domains: frozenset[str]

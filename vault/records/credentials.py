@@ -8,14 +8,13 @@ separate call so that nothing prints a secret by accident.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 
 from vault.crypto import totp
 from vault.errors import ConflictError, InvalidInputError
-from vault.model import Account, Record, TwoFactor
+from vault.model import Account, TwoFactor, as_dict
 from vault.records import accounts
 from vault.records.sealing import COLUMNS, open_value, seal_value
 from vault.store import schema
@@ -101,12 +100,14 @@ def set_notes(registry: Registry, ref: str, text: str) -> Account:
         return accounts.show_in(tx.conn, accounts.row_by_ref(tx.conn, ref))
 
 
-@dataclass(frozen=True)
-class Secrets(Record):
+class Secrets(NamedTuple):
     password: str | None
     totp: dict[str, Any] | None
     recovery_codes: list[str] | None
     notes: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return as_dict(self)
 
 
 def secrets_of(conn: sa.Connection, registry: Registry, row: Any) -> Secrets:

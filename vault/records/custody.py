@@ -14,8 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -29,8 +28,7 @@ if TYPE_CHECKING:
 DIRECTIONS = ("sent", "received", "witnessed", "rekeyed")
 
 
-@dataclass(frozen=True)
-class PacketFacts:
+class PacketFacts(NamedTuple):
     """What a packet's signed header says, as the core needs it to decide and to record.
 
     ``sequence`` and ``previous_sha256`` are ``None`` for a format 1 packet, which predates the
@@ -56,8 +54,7 @@ class PacketFacts:
     accounts: int
 
 
-@dataclass(frozen=True)
-class ChainEnd:
+class ChainEnd(NamedTuple):
     """The last handover of a post this registry knows: its sequence number and documents."""
 
     sequence: int

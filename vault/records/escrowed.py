@@ -13,15 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 
 from vault.crypto import escrow
 from vault.crypto.identity_file import LocalIdentity
 from vault.errors import InvalidInputError, NotFoundError, SealError
-from vault.model import ESCROW_OPENED, AccountRef, Record, parse_platform
+from vault.model import ESCROW_OPENED, AccountRef, as_dict, parse_platform
 from vault.records import posts
 from vault.records.sealing import sealed_secrets
 from vault.store import schema, settings
@@ -82,8 +81,7 @@ def copy_document(post: str, accounts: list[tuple[str, str, dict[str, Any]]]) ->
     }
 
 
-@dataclass(frozen=True)
-class Opened(Record):
+class Opened(NamedTuple):
     post: str
     source: str
     made_at: dt.datetime
@@ -91,6 +89,9 @@ class Opened(Record):
     accounts: tuple[str, ...]
     skipped: tuple[str, ...]
     rotation_due: dt.datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return as_dict(self)
 
 
 def open_latest(registry: Registry, post_slug: str, identity: LocalIdentity, reason: str) -> Opened:

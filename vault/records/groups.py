@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -19,8 +18,7 @@ if TYPE_CHECKING:
     from vault.store.storage import Registry, Tx
 
 
-@dataclass(frozen=True)
-class GroupFields:
+class GroupFields(NamedTuple):
     name: str | None = None
     level: str | None = None
     platform: str | None = None

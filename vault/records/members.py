@@ -13,8 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -23,7 +22,7 @@ from vault.crypto.keyadmin import rotate_in
 from vault.crypto.slots import add_age_slot, age_recipient, slots_of
 from vault.crypto.unlock import registry_key
 from vault.errors import ConflictError, InvalidInputError, NotFoundError
-from vault.model import Record
+from vault.model import as_dict
 from vault.records import officers
 from vault.records.posts import row_by_slug
 from vault.records.sealing import mark_rotation_due
@@ -33,22 +32,26 @@ if TYPE_CHECKING:
     from vault.store.storage import Registry, Tx
 
 
-@dataclass(frozen=True)
-class Member(Record):
+class Member(NamedTuple):
     officer: str
     name: str
     recipient: str | None
     added_at: dt.datetime
     added_by: str
 
+    def to_dict(self) -> dict[str, Any]:
+        return as_dict(self)
 
-@dataclass(frozen=True)
-class Change(Record):
+
+class Change(NamedTuple):
     member: str
     posts: int
     secrets_resealed: int
     credentials_marked: int
-    recovery_codes: dict[str, str] = field(default_factory=dict)
+    recovery_codes: dict[str, str]  # new codes, by slot label, when the registry key was renewed
+
+    def to_dict(self) -> dict[str, Any]:
+        return as_dict(self)
 
 
 def _active(conn: sa.Connection, officer_id: uuid.UUID) -> Any:
@@ -89,7 +92,7 @@ def add(registry: Registry, service_id: str) -> Change:
             key = registry_key(tx.conn, registry)
             add_age_slot(tx, key, current.age_recipient, f"member {officer.service_id}")
         tx.log("member.add", "officer", officer.id, officer.service_id, posts=posts)
-        return Change(officer.service_id, posts, 0, 0)
+        return Change(officer.service_id, posts, 0, 0, {})
 
 
 def remove(
@@ -111,7 +114,7 @@ def remove(
             change = _rekey_for_departure(tx, officer, _recipients_of(tx, officer.id))
         else:
             tx.log("member.remove", "officer", officer.id, officer.service_id, posts=0)
-            change = Change(officer.service_id, 0, 0, 0)
+            change = Change(officer.service_id, 0, 0, 0, {})
         announce(change)
         return change
 

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 
 from vault.crypto import postkeys
 from vault.errors import AlreadyExistsError, ConflictError, InvalidInputError, NotFoundError
-from vault.model import Officer, Record, Tenure, slug
+from vault.model import Officer, Tenure, as_dict, slug
 from vault.records import custody, posts
 from vault.records.contacts import load_official, normalise_email, normalise_phone
 from vault.store import reads, schema
@@ -26,8 +25,7 @@ if TYPE_CHECKING:
     from vault.store.storage import Registry, Tx
 
 
-@dataclass(frozen=True)
-class OfficerFields:
+class OfficerFields(NamedTuple):
     """What a user sets on an officer; ``None`` leaves a field as it is, ``""`` clears it."""
 
     name: str | None = None
@@ -36,17 +34,21 @@ class OfficerFields:
     phone: str | None = None
 
 
-@dataclass(frozen=True)
-class OfficerDetail(Record):
+class OfficerDetail(NamedTuple):
     officer: Officer
     tenures: tuple[Tenure, ...]
     personal_accounts: tuple[str, ...]
 
+    def to_dict(self) -> dict[str, Any]:
+        return as_dict(self)
 
-@dataclass(frozen=True)
-class Assignment(Record):
+
+class Assignment(NamedTuple):
     tenure: Tenure
     ended: Tenure | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return as_dict(self)
 
 
 def row_by_service_id(conn: sa.Connection, value: str) -> Any:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 
 from vault.errors import AlreadyExistsError, InvalidInputError, NotFoundError
-from vault.model import Level, Post, Record, Tenure, parse_level, slug
+from vault.model import Level, Post, Tenure, as_dict, parse_level, slug
 from vault.records.contacts import load_official, normalise_email, normalise_phone
 from vault.store import reads, schema
 from vault.store.settings import read as read_setting
@@ -24,8 +23,7 @@ if TYPE_CHECKING:
     from vault.store.storage import Registry, Tx
 
 
-@dataclass(frozen=True)
-class PostFields:
+class PostFields(NamedTuple):
     """What a user sets on a post; ``None`` leaves a field as it is, ``""`` clears it."""
 
     title: str | None = None
@@ -36,12 +34,14 @@ class PostFields:
     phone: str | None = None
 
 
-@dataclass(frozen=True)
-class PostDetail(Record):
+class PostDetail(NamedTuple):
     post: Post
     tenures: tuple[Tenure, ...]
     accounts: tuple[str, ...]
     groups: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return as_dict(self)
 
 
 def row_by_slug(conn: sa.Connection, value: str) -> Any:

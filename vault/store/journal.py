@@ -13,8 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from vault.canonical import canonical
 from vault.errors import ClockError
@@ -69,8 +68,7 @@ def entry_hash(prev_hash: str, content: dict[str, Any]) -> str:
     return hashlib.sha256(bytes.fromhex(prev_hash) + canonical(content)).hexdigest()
 
 
-@dataclass(frozen=True)
-class Head:
+class Head(NamedTuple):
     """The log's size, the hash of its last entry (``GENESIS`` for an empty log) and its time."""
 
     size: int
@@ -99,8 +97,7 @@ def _detail_value(value: Any) -> Any:
     return value
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """What one log entry says: when, who, what was done, to which object, with what details.
 
     ``clock_overridden`` marks an entry whose time came from ``HANDOVER_NOW`` rather than the

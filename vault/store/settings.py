@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from vault.errors import InvalidInputError
 from vault.model import DEFAULT_TIMEZONE, slug
@@ -94,8 +93,7 @@ MAX_PACKET_DAYS = 90
 LANGUAGES = ("en", "gu", "hi")
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(NamedTuple):
     default: Any
     parse: Callable[[str], Any]
     help: str
