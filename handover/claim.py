@@ -15,13 +15,11 @@ outgoing officer or the IT cell.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from handover.packet import BAD, Header, Packet, iso, sha256
 from vault.canonical import canonical
@@ -147,7 +145,7 @@ def claim(registry: Registry, data: bytes, *, write_receipt: Callable[[bytes], N
                 f"not: if it is yours too, run 'handover config domains add {d}'"
                 for d in _missing_domains(tx, manifest)
             )
-            claimed = dataclasses.replace(claimed, checklist=checklist)
+            claimed = claimed._replace(checklist=checklist)
     write_receipt(receipt_bytes)
     return claimed
 
@@ -188,8 +186,7 @@ def _missing_domains(tx: Tx, manifest: dict[str, Any]) -> list[str]:
     )
 
 
-@dataclass(frozen=True)
-class Receipt:
+class Receipt(NamedTuple):
     packet_id: uuid.UUID
     packet_sha256: str
     post: str

@@ -31,8 +31,7 @@ import hashlib
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from handover.errors import UsageError
 from vault.canonical import canonical
@@ -45,7 +44,7 @@ from vault.crypto.signed import (
     split_signature,
 )
 from vault.errors import SignatureError
-from vault.model import Record
+from vault.model import as_dict
 
 if TYPE_CHECKING:
     from vault.records.custody import PacketFacts
@@ -122,8 +121,7 @@ def _time(value: Any) -> dt.datetime:
     return parsed
 
 
-@dataclass(frozen=True)
-class Header:
+class Header(NamedTuple):
     """The signed, readable part: what ``inspect`` shows without any key."""
 
     format: int
@@ -211,8 +209,7 @@ class Header:
         return NAMESPACE if self.format == 2 else NAMESPACE_V1
 
 
-@dataclass(frozen=True)
-class Packet:
+class Packet(NamedTuple):
     header: Header
     age_block: bytes
     signature: str
@@ -297,8 +294,7 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@dataclass(frozen=True)
-class Created(Record):
+class Created(NamedTuple):
     packet_id: uuid.UUID
     post: str
     sender: str
@@ -309,6 +305,9 @@ class Created(Record):
     sequence: int
     expires: dt.datetime
     sha256: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return as_dict(self)
 
 
 def create(
@@ -443,8 +442,7 @@ def create(
         )
 
 
-@dataclass(frozen=True)
-class Inspection(Record):
+class Inspection(NamedTuple):
     signature: str
     format: int
     packet_id: uuid.UUID
@@ -463,6 +461,9 @@ class Inspection(Record):
     expires: dt.datetime
     expired: bool
     sha256: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return as_dict(self)
 
 
 def inspect(data: bytes, now: dt.datetime, registry: Registry | None) -> Inspection:

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -379,8 +378,7 @@ def import_post(tx: Tx, bundle: dict[str, Any], *, source: str) -> dict[str, Any
     }
 
 
-@dataclass(frozen=True)
-class _Place:
+class _Place(NamedTuple):
     """What sealing needs of an account: its id (bound into each value) and its post (whose key
     seals it on a registry with per-post keys)."""
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -17,7 +16,7 @@ from vault.crypto import escrow, identities, postkeys, sshsig
 from vault.crypto.safety import safety_code
 from vault.errors import AuthorityError, NotFoundError, SignatureError
 from vault.exchange import bundle
-from vault.model import N_, AccountRef, Record, parse_platform
+from vault.model import N_, AccountRef, as_dict, parse_platform
 from vault.records import authority, custody, escrowed, officers, posts
 from vault.records.custody import PacketFacts
 from vault.records.sealing import mark_rotation_due
@@ -103,8 +102,7 @@ def _own_recipient(tx: Tx, facts: PacketFacts) -> Any:
     )
 
 
-@dataclass(frozen=True)
-class Claimed(Record):
+class Claimed(NamedTuple):
     packet_id: uuid.UUID
     post: str
     sender: str
@@ -121,9 +119,11 @@ class Claimed(Record):
     accounts: tuple[str, ...]
     claimed_before: dt.datetime | None = None
 
+    def to_dict(self) -> dict[str, Any]:
+        return as_dict(self)
 
-@dataclass(frozen=True)
-class ClaimedBefore:
+
+class ClaimedBefore(NamedTuple):
     """A packet this registry has claimed already: what its receipt is made from again."""
 
     identity: Any
@@ -252,8 +252,7 @@ def _role_changes(accounts: list[dict[str, Any]], incoming: str) -> tuple[str, .
     )
 
 
-@dataclass(frozen=True)
-class Witnessed(Record):
+class Witnessed(NamedTuple):
     packet_id: uuid.UUID
     post: str
     sender: str
@@ -261,6 +260,9 @@ class Witnessed(Record):
     capacity: str
     sequence: int | None
     escrow_copy: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return as_dict(self)
 
 
 def witness(tx: Tx, facts: PacketFacts, ciphertext: str) -> Witnessed:
@@ -300,8 +302,7 @@ def witness(tx: Tx, facts: PacketFacts, ciphertext: str) -> Witnessed:
     )
 
 
-@dataclass(frozen=True)
-class ReceiptFacts:
+class ReceiptFacts(NamedTuple):
     packet_id: uuid.UUID
     packet_sha256: str
     post: str
@@ -312,8 +313,7 @@ class ReceiptFacts:
     sha256: str
 
 
-@dataclass(frozen=True)
-class Completed(Record):
+class Completed(NamedTuple):
     packet_id: uuid.UUID
     post: str
     outgoing: str
@@ -321,6 +321,9 @@ class Completed(Record):
     claimed: dt.datetime
     ended_tenure: bool
     rotation_due: dt.datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return as_dict(self)
 
 
 def receipt(tx: Tx, facts: ReceiptFacts) -> Completed:
@@ -369,8 +372,7 @@ def receipt(tx: Tx, facts: ReceiptFacts) -> Completed:
     )
 
 
-@dataclass(frozen=True)
-class ReportFacts:
+class ReportFacts(NamedTuple):
     post: str
     officer: str
     key: sshsig.PublicKey
@@ -381,14 +383,16 @@ class ReportFacts:
     escrow_copy: str | None
 
 
-@dataclass(frozen=True)
-class Reported(Record):
+class Reported(NamedTuple):
     post: str
     officer: str
     accounts: int
     rotated: int
     applied: int
     escrowed: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return as_dict(self)
 
 
 def report(tx: Tx, facts: ReportFacts) -> Reported:
