@@ -6,14 +6,13 @@ and never import SQLAlchemy, which costs about 0.4 s of a command's start.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from vault.errors import RegistryError
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(NamedTuple):
     """A registry's address: a SQLAlchemy URL, and the file behind it when it is SQLite."""
 
     url: str
