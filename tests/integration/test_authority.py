@@ -459,6 +459,40 @@ def test_registry_and_identity_file_have_separate_passphrases(world: World) -> N
     w.b.ok("identity", "card", "--officer", "ias-0101", "-o", str(w.dir / "k.card"), env=env)
 
 
+def test_a_packet_without_secrets_is_claimed_without_the_registry_passphrase(
+    world: World,
+) -> None:
+    """Only secrets need the registry's key: a claimant whose own key is in an identity file
+    claims a packet that carries no passwords without unlocking the registry (a wrong registry
+    passphrase is never tried), and the claim is on record."""
+    w = world
+    w.a.ok("post", "add", "sdm-daskroi", "--title", "SDM, Daskroi", "--level", "district",
+           "--district", "Ahmedabad", "--email", "sdm.daskroi@gujarat.gov.in")  # fmt: skip
+    w.a.ok("officer", "assign", "ias-0042", "sdm-daskroi", "--from", "2026-01-01")
+    w.a.ok("account", "add", "x:@SdmDaskroi", "--post", "sdm-daskroi", "--login-email",
+           "sdm.daskroi@gujarat.gov.in")  # fmt: skip
+    w.b.ok("officer", "add", "ias-0101", "--name", "File Keeper")
+    secret, wrong = w.dir / "file-pw", w.dir / "wrong-pw"
+    secret.write_text("the identity file's own passphrase\n")
+    wrong.write_text("not the registry passphrase\n")
+    keyfile = w.dir / "ias-0101.identity"
+    w.b.ok("identity", "create", "--officer", "ias-0101", "--identity-file", str(keyfile),
+           "--new-passphrase-file", str(secret))  # fmt: skip
+    own_key = {"HANDOVER_IDENTITY": str(keyfile), "HANDOVER_IDENTITY_PASSPHRASE_FILE": str(secret)}
+    w.b.ok("identity", "card", "--officer", "ias-0101", "-o", w.card("keeper.card"), env=own_key)
+    w.a.ok("officer", "import-card", w.card("keeper.card"), "--confirmed", "phone call")
+    packet = w.dir / "sdm.handover"
+    w.a.ok("packet", "create", "--post", "sdm-daskroi", "--to", "ias-0101", "-o", str(packet))
+    w.trust_asha()
+    locked = {**own_key, "HANDOVER_PASSPHRASE_FILE": str(wrong)}
+    claimed = w.b.json("packet", "claim", str(packet), "--receipt", str(w.dir / "sdm.receipt"),
+                       env=locked)  # fmt: skip
+    assert (claimed["officer"], claimed["accounts"]) == ("ias-0101", ["x:@SdmDaskroi"])
+    assert w.b.json("account", "show", "x:@SdmDaskroi")["post"] == "sdm-daskroi"
+    assert "wrong passphrase" in w.b.fails("account", "set-password", "x:@SdmDaskroi",
+                                           input="Keeper-Passw0rd-2026!\n", env=locked)  # fmt: skip
+
+
 def test_a_round_trip_leaves_the_it_cell_true_and_escrow_recovers_the_new_secrets(
     world: World,
 ) -> None:
