@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import operator
 import uuid
 from collections.abc import Iterable
 from functools import partial
@@ -269,6 +270,30 @@ HISTORY_INSERT = (
     "recorded_by",
 )
 BATCH = 5000
+_UUID_INT = operator.attrgetter("int")
+
+
+class _Ids:
+    """Fresh random (version 4) UUIDs, handed out in ascending order a few thousand at a time.
+
+    Each is drawn as ``uuid.uuid4()`` draws it; only the order in which a batch's ids are given
+    to its rows follows their value, so that a batch's inserts walk the primary-key index (and
+    the history's account index, and the foreign-key lookups into accounts) from one end to the
+    other instead of jumping about it: at 100,000 accounts, random order cost ~1 µs a row more.
+    The rows' own order (their rowids) already tells the order they were written in."""
+
+    def __init__(self) -> None:
+        self.pool: list[uuid.UUID] = []
+        self.given = 0
+
+    def take(self, room: int) -> uuid.UUID:
+        """The next id; ``room`` is how many more rows the current batch can take (a pool never
+        outlasts its batch), and a pool grows with the ids given, so a small import draws few."""
+        if not self.pool:
+            size = max(1, min(room, max(64, self.given)))
+            self.pool = sorted((uuid.uuid4() for _ in range(size)), key=_UUID_INT, reverse=True)
+        self.given += 1
+        return self.pool.pop()
 
 
 class AccountWriter:
@@ -290,6 +315,7 @@ class AccountWriter:
         self.updates: list[dict[str, Any]] = []
         self.new_overrides: list[dict[str, Any]] = []
         self.added = self.updated = self.secrets = 0
+        self.account_ids, self.history_ids = _Ids(), _Ids()
 
     def sealer(self, post_id: Any) -> Any:
         """One sealer per key: the registry's, or each post's on a shared registry."""
@@ -334,7 +360,8 @@ class AccountWriter:
         """Write one account (in a batch); its verification history keeps the row's evidence,
         or says it was imported."""
         tx = self.tx
-        account_id = previous.id if previous is not None else uuid.uuid4()
+        room = BATCH - len(self.inserts) - len(self.updates)
+        account_id = previous.id if previous is not None else self.account_ids.take(room)
         sealed = self._seal(previous, account_id, values["post_id"], secrets)
         if reason and values["kind"] == AccountKind.OFFICIAL.value:
             for name in CONTACT_FIELDS:
@@ -375,7 +402,7 @@ class AccountWriter:
             self.inserts.append(tuple(map(row.get, ACCOUNT_INSERT)))
             self.history.append(
                 (
-                    uuid.uuid4(),
+                    self.history_ids.take(room),
                     account_id,
                     None,
                     values["verification"],
@@ -392,7 +419,7 @@ class AccountWriter:
             if "verification" in changed:
                 self.history.append(
                     (
-                        uuid.uuid4(),
+                        self.history_ids.take(room),
                         account_id,
                         previous.verification,
                         values["verification"],
