@@ -692,7 +692,7 @@ def write_doc(path: Path, text: str) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--sizes", default=DEFAULT_SIZES, help="accounts, comma-separated")
-    parser.add_argument("--rounds", type=int, default=5, help="rounds of each pair")
+    parser.add_argument("--rounds", type=int, default=9, help="rounds of each pair")
     parser.add_argument(
         "--heavy-rounds",
         type=int,
