@@ -581,11 +581,11 @@ def growth(pairs: list[Pair]) -> list[str]:
             verdict = "no target at these sizes"
         unit = "row" if operation == "import accounts" else "account"
         lines.append(
-            f"- `{operation}`: {below * 1e6:.0f} µs of CPU per {unit} from {lo.size:,} to "
-            f"{mid.size:,}, {above * 1e6:.0f} µs from {mid.size:,} to {hi.size:,}: "
+            f"- `{operation}`: {below * 1e6:.1f} µs of CPU per {unit} from {lo.size:,} to "
+            f"{mid.size:,}, {above * 1e6:.1f} µs from {mid.size:,} to {hi.size:,}: "
             f"{change:+.0%} (rounds from {min(changes):+.0%} to {max(changes):+.0%}; "
             f"target ≤ {limit:+.0%}) — {verdict}. Its floor: "
-            f"{f_below * 1e6:.0f} µs, {f_above * 1e6:.0f} µs ({f_change:+.0%})."
+            f"{f_below * 1e6:.1f} µs, {f_above * 1e6:.1f} µs ({f_change:+.0%})."
         )
     audits = sorted(
         (p for p in pairs if p.operation == "audit --format json" and p.size),
@@ -696,7 +696,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--heavy-rounds",
         type=int,
-        default=5,
+        default=9,
         help=f"rounds of import, audit and rotation from {HEAVY:,} accounts (no warm-up)",
     )
     parser.add_argument("--no-warmup", action="store_true", help="count the first runs too")
