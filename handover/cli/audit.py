@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -12,7 +14,7 @@ from handover.cli import context
 from handover.cli.context import FormatOption, JsonFlag
 
 if TYPE_CHECKING:
-    from vault.audit import Severity
+    from vault.audit import Report
 
 app = typer.Typer(rich_markup_mode=None, add_completion=False)
 COLUMNS = [
@@ -65,57 +67,57 @@ def audit(
       handover audit --district Ahmedabad
       handover audit --format json --fail-on high
     """
+    from handover import reports
     from vault import audit as core
 
     fmt = context.out_format(json_, fmt, csv=True)
     threshold = core.Severity.parse(fail_on) if fail_on else None
-    # The audit makes many objects that live to its end, and no cycles: the collector, which
-    # goes over the young ones each time 100,000 more are alive (3 or 4 times at 100,000
-    # accounts, never at 10,000), is off until the report is written and let go.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        failed = _audit(fmt, threshold, level, district, post, no_secrets)
-    finally:
-        if collecting:
-            gc.enable()
+    with _collector_off():
+        with context.registry() as reg:
+            report = core.run(reg, core.Filters(level, district, post), with_secrets=not no_secrets)
+        if fmt is output.Format.JSON:
+            reports.audit_json(report)
+        elif fmt is output.Format.CSV:
+            reports.audit_csv(report)
+        else:
+            _print(report)
+        failed = threshold is not None and any(
+            f.severity.rank >= threshold.rank for f in report.findings
+        )
+        del report  # let go before the collector is back
     if failed:
         raise typer.Exit(context.EXIT_FINDINGS)
 
 
-def _audit(
-    fmt: output.Format,
-    threshold: Severity | None,
-    level: str | None,
-    district: str | None,
-    post: str | None,
-    no_secrets: bool,
-) -> bool:
-    """Runs the audit and writes its report; whether a finding reaches ``threshold``."""
-    from handover import reports
-    from vault import audit as core
+@contextmanager
+def _collector_off() -> Iterator[None]:
+    """The audit makes many objects that live to its end, and no cycles: the collector, which
+    goes over the young ones each time 100,000 more are alive (3 or 4 times at 100,000
+    accounts, never at 10,000), stays off until the report is written and let go."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
-    with context.registry() as reg:
-        report = core.run(reg, core.Filters(level, district, post), with_secrets=not no_secrets)
-    if fmt is output.Format.JSON:
-        reports.audit_json(report)
-    elif fmt is output.Format.CSV:
-        reports.audit_csv(report)
-    else:
-        output.table((f.to_dict() for f in report.findings), COLUMNS, empty="no findings")
-        if report.findings:
-            typer.echo("\nRemedies:")
-            remedies = {f.rule: f.remedy for f in report.findings}
-            output.table(
-                ({"rule": k, "remedy": v} for k, v in remedies.items()),
-                [("rule", "rule"), ("remedy", "remedy")],
-            )
-            typer.echo("\nBy level and district:")
-            output.table(report.rollup, ROLLUP)
-        checked = "" if report.secrets_checked else " (secrets not checked)"
-        typer.echo(
-            f"\n{len(report.findings)} findings: "
-            + ", ".join(f"{n} {s}" for s, n in report.counts.items() if n)
-            + checked
+
+def _print(report: Report) -> None:
+    """The report as tables for people: findings, remedies, the roll-up and a count."""
+    output.table((f.to_dict() for f in report.findings), COLUMNS, empty="no findings")
+    if report.findings:
+        typer.echo("\nRemedies:")
+        remedies = {f.rule: f.remedy for f in report.findings}
+        output.table(
+            ({"rule": k, "remedy": v} for k, v in remedies.items()),
+            [("rule", "rule"), ("remedy", "remedy")],
         )
-    return threshold is not None and any(f.severity.rank >= threshold.rank for f in report.findings)
+        typer.echo("\nBy level and district:")
+        output.table(report.rollup, ROLLUP)
+    checked = "" if report.secrets_checked else " (secrets not checked)"
+    typer.echo(
+        f"\n{len(report.findings)} findings: "
+        + ", ".join(f"{n} {s}" for s, n in report.counts.items() if n)
+        + checked
+    )

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from operator import attrgetter
 from typing import Any
@@ -450,12 +449,11 @@ def missing_password(snap: Snapshot, r: Rule, accounts: Accounts) -> Iterator[Fi
 def reused(snap: Snapshot, r: Rule) -> Iterator[Finding]:
     for group in snap.shared_passwords.values():
         refs = sorted(ref for ref, _post in group)
-        times = Counter(refs)
         for ref, post_id in group:
             yield r.finding(
                 "account",
                 ref,
-                f"{ref} shares its password with {_others(refs, ref, times[ref])}",
+                f"{ref} shares its password with {_others(refs, ref)}",
                 snap.where_post(post_id),
             )
 
@@ -477,13 +475,13 @@ def _post_words(snap: Snapshot) -> dict[Any, tuple[str, ...]]:
 NAMED = 5
 
 
-def _others(refs: list[str], ref: str, times: int) -> str:
-    """The members of a sorted reuse group other than ``ref`` (in it ``times`` times): the
-    first ``NAMED`` by name, "and N more" for the rest. Only the first ``NAMED + times`` are
-    looked at, so a group costs its size, not its square (one group of 1,000 accounts sharing a
+def _others(refs: list[str], ref: str) -> str:
+    """The members of a sorted reuse group other than ``ref`` (each account is in it once): the
+    first ``NAMED`` by name, "and N more" for the rest. Only the first ``NAMED + 1`` are looked
+    at, so a group costs its size, not its square (one group of 1,000 accounts sharing a
     password was 28 ms)."""
-    named = [x for x in refs[: NAMED + times] if x != ref][:NAMED]
-    more = len(refs) - times - NAMED
+    named = [x for x in refs[: NAMED + 1] if x != ref][:NAMED]
+    more = len(refs) - 1 - NAMED
     return ", ".join(named) + (f" and {more} more" if more > 0 else "")
 
 

@@ -20,7 +20,7 @@ from vault.crypto import postkeys, sshsig
 from vault.crypto.unlock import given_unlocker, open_sealed
 from vault.errors import InvalidInputError, NotFoundError, SignatureError
 from vault.model import as_dict
-from vault.store import reads, schema
+from vault.store import queries, reads, schema
 
 if TYPE_CHECKING:
     from vault.store.storage import Registry, Tx
@@ -38,12 +38,6 @@ class Identity(NamedTuple):
 
     def to_dict(self) -> dict[str, Any]:
         return as_dict(self)
-
-
-def select_rows() -> sa.Select[Any]:
-    from vault.store import queries
-
-    return queries.identity_rows()
 
 
 def to_identity(row: Any) -> Identity:
@@ -73,7 +67,7 @@ def local_rows(conn: sa.Connection, registry: Registry) -> list[Any]:
         held = {local.recipient for local in unlocker.identities(conn)}
     return list(
         conn.execute(
-            select_rows()
+            queries.identity_rows()
             .where(
                 i.c.retired_at.is_(None),
                 sa.or_(i.c.source == "local", i.c.age_recipient.in_(held)),

@@ -258,6 +258,7 @@ def rotate_in(
         )
     )
     tx.conn.execute(d.update().where(d.c.id == old.id).values(retired_at=tx.now))
+    tx.sealers.clear()  # sealers looked up before this sealed with the old registry key
     count = reseal_all(tx, registry, old, new, progress)
     old_slots = [
         (slot, _kek_at_hand(tx.conn, unlocker, slot)) for slot in slots_of(tx.conn, old.id)

@@ -88,6 +88,7 @@ def _new_key(tx: Tx, post_id: uuid.UUID) -> DataKey:
     )
     for label, recipient in wrap_to:
         add_age_slot(tx, key, recipient, label)
+    tx.sealers.clear()  # a sealer looked up before this sealed with the post's old key
     return unlocker_of(tx.registry).remember(key)
 
 

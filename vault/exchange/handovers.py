@@ -20,7 +20,7 @@ from vault.model import N_, AccountRef, as_dict, parse_platform
 from vault.records import authority, custody, escrowed, officers, posts
 from vault.records.custody import PacketFacts
 from vault.records.sealing import mark_rotation_due
-from vault.store import journal, schema, settings
+from vault.store import journal, queries, schema, settings
 
 if TYPE_CHECKING:
     from vault.store.storage import Tx
@@ -144,7 +144,7 @@ def claimed_before(tx: Tx, facts: PacketFacts) -> ClaimedBefore | None:
         return None
     i = schema.identities
     own = tx.conn.execute(
-        identities.select_rows().where(i.c.fingerprint == record.to_fingerprint)
+        queries.identity_rows().where(i.c.fingerprint == record.to_fingerprint)
     ).first()
     if own is None:
         return None

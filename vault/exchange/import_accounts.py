@@ -308,7 +308,6 @@ class AccountWriter:
             for r in tx.conn.execute(sa.select(schema.contact_overrides))
         }
         self.per_post = postkeys.per_post(tx.conn)
-        self.sealers: dict[Any, Any] = {}
         self.today = tx.now.astimezone().date()
         self.inserts: list[tuple[Any, ...]] = []
         self.history: list[tuple[Any, ...]] = []
@@ -318,11 +317,9 @@ class AccountWriter:
         self.account_ids, self.history_ids = _Ids(), _Ids()
 
     def sealer(self, post_id: Any) -> Any:
-        """One sealer per key: the registry's, or each post's on a shared registry."""
-        scope = post_id if self.per_post else None
-        if scope not in self.sealers:
-            self.sealers[scope] = postkeys.sealer_for(self.tx, scope)
-        return self.sealers[scope]
+        """One sealer per key: the registry's, or each post's on a shared registry (asked of
+        the transaction's memo by key, not by post, when all posts share the registry's)."""
+        return postkeys.sealer_for(self.tx, post_id if self.per_post else None)
 
     def _seal(
         self, previous: Any, account_id: Any, post_id: Any, secrets: dict[str, str]

@@ -17,7 +17,7 @@ from vault.crypto.safety import safety_code
 from vault.errors import AuthorityError, ConflictError, InvalidInputError, NotFoundError
 from vault.model import Record
 from vault.records import officers
-from vault.store import schema
+from vault.store import queries, schema
 
 if TYPE_CHECKING:
     from vault.store.storage import Registry
@@ -204,7 +204,7 @@ def import_public(
 
 def list_identities(registry: Registry, officer: str | None = None) -> list[Identity]:
     i, o = schema.identities, schema.officers
-    query = identities.select_rows().order_by(o.c.service_id, i.c.created_at)
+    query = queries.identity_rows().order_by(o.c.service_id, i.c.created_at)
     if officer:
         query = query.where(o.c.service_id == officer.strip().lower())
     with registry.read() as conn:

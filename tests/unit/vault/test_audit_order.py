@@ -10,7 +10,7 @@ from vault.audit import _ordered
 from vault.audit.model import Finding, Severity
 from vault.audit.rules import NAMED, _others
 
-REFS = st.lists(st.sampled_from([f"x:@{c}{i}" for c in "az" for i in range(6)]), max_size=20)
+REFS = st.lists(st.sampled_from([f"x:@{c}{i}" for c in "az" for i in range(9)]), unique=True)
 
 
 def _plainly(refs: list[str], ref: str) -> str:
@@ -21,10 +21,10 @@ def _plainly(refs: list[str], ref: str) -> str:
 
 
 @settings(max_examples=400, deadline=None)
-@given(REFS, st.data())
-def test_a_reuse_group_is_named_as_plainly_defined(refs: list[str], data: st.DataObject) -> None:
-    refs = sorted(refs + ["x:@me"] * data.draw(st.integers(1, 3)))
-    assert _others(refs, "x:@me", refs.count("x:@me")) == _plainly(refs, "x:@me")
+@given(REFS)
+def test_a_reuse_group_is_named_as_plainly_defined(refs: list[str]) -> None:
+    refs = sorted([*refs, "x:@me"])  # an account is in its group once
+    assert _others(refs, "x:@me") == _plainly(refs, "x:@me")
 
 
 @settings(max_examples=300, deadline=None)
