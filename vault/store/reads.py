@@ -45,7 +45,9 @@ CONVERT: dict[str, Callable[[Any], Any]] = {
 }
 
 
-_last_moment: list[Any] = [None, None]
+# The last moment converted and its text, as one tuple: replaced whole, so that threads (the web
+# page's) never read one moment's text for another.
+_last_moment: list[tuple[Any, str]] = [(None, "")]
 
 
 def _stored_utc(value: dt.datetime | None) -> str | None:
@@ -53,12 +55,13 @@ def _stored_utc(value: dt.datetime | None) -> str | None:
     one moment, so the last conversion is remembered."""
     if value is None:
         return None
-    if value is _last_moment[0]:
-        return str(_last_moment[1])
+    last = _last_moment[0]
+    if value is last[0]:
+        return last[1]
     if value.tzinfo is None:
         raise ValueError("naive datetime given to a UTC column")
     text = value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    _last_moment[0], _last_moment[1] = value, text
+    _last_moment[0] = (value, text)
     return text
 
 
@@ -72,16 +75,15 @@ STORE: dict[str, Callable[[Any], Any]] = {
 }
 
 
+# The kind of a parameter, by its Python type (a datetime before a date, which it also is).
+_KIND_OF_TYPE = ((uuid.UUID, "uuid"), (dt.datetime, "utc"), (dt.date, "date"), (bool, "bool"))
+
+
 def _bind(value: Any) -> Any:
-    """A parameter as SQLAlchemy would store it on SQLite."""
-    if isinstance(value, uuid.UUID):
-        return value.hex
-    if isinstance(value, dt.datetime):
-        return _stored_utc(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return int(value)
+    """A parameter as SQLAlchemy would store it on SQLite (:data:`STORE`, by its type)."""
+    for type_, kind in _KIND_OF_TYPE:
+        if isinstance(value, type_):
+            return STORE[kind](value)
     return value
 
 
