@@ -239,14 +239,26 @@ def go(browser: Browser, url: str) -> None:
 
 
 def click(browser: Browser, selector: str) -> None:
-    """Click and wait for the next page: the old one goes stale once the browser leaves it."""
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
+    """Click and wait until the next page has loaded.
 
-    old = browser.driver.find_element(By.TAG_NAME, "html")
+    The old page is marked with a script variable, which the next page's fresh window lacks.
+    Waiting for the old page's element to go stale raced the browser: while it swaps documents,
+    Chrome can answer a question about the old element with a plain error instead of "stale".
+    Such errors, while the page is changing, only mean "not yet".
+    """
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    browser.driver.execute_script("window.handoverLeaving = true;")
     browser.driver.find_element(By.CSS_SELECTOR, selector).click()
-    wait(browser, ec.staleness_of(old))
-    wait(browser, lambda d: d.execute_script("return document.readyState") == "complete")
+    WebDriverWait(
+        browser.driver, WAIT, poll_frequency=0.1, ignored_exceptions=(WebDriverException,)
+    ).until(
+        lambda d: d.execute_script(
+            "return document.readyState === 'complete' && window.handoverLeaving === undefined;"
+        )
+    )
 
 
 def text(browser: Browser, selector: str) -> str:
