@@ -158,12 +158,10 @@ QUERIES: dict[str, Compiled] = {
     'audit_officers': (
         (
             'SELECT officers.id AS id, officers.service_id, officers.name, officers.grade, '
-            'officers.email, officers.phone, officers.created_at, officers.updated_at, '
-            'officers.retired_at, officers.retire_reason  FROM officers  WHERE officers.retired_at IS '
-            'NULL'
+            'officers.email, officers.phone  FROM officers  WHERE officers.retired_at IS NULL'
         ),
-        ('id', 'service_id', 'name', 'grade', 'email', 'phone', 'created_at', 'updated_at', 'retired_at', 'retire_reason'),
-        (None, None, None, None, None, None, 'utc', 'utc', 'utc', None),
+        ('id', 'service_id', 'name', 'grade', 'email', 'phone'),
+        (None, None, None, None, None, None),
         {},
     ),
     'audit_overrides': (
@@ -178,12 +176,11 @@ QUERIES: dict[str, Compiled] = {
     ),
     'audit_posts': (
         (
-            'SELECT posts.id AS id, posts.slug, posts.title, posts.department, posts.level, '
-            'posts.district, posts.email, posts.phone, posts.created_at, posts.updated_at, '
-            'posts.abolished_at, posts.abolish_reason  FROM posts  WHERE posts.abolished_at IS NULL'
+            'SELECT posts.id AS id, posts.slug, posts.title, posts.level, posts.district, posts.email, '
+            'posts.phone  FROM posts  WHERE posts.abolished_at IS NULL'
         ),
-        ('id', 'slug', 'title', 'department', 'level', 'district', 'email', 'phone', 'created_at', 'updated_at', 'abolished_at', 'abolish_reason'),
-        (None, None, None, None, None, None, None, None, 'utc', 'utc', 'utc', None),
+        ('id', 'slug', 'title', 'level', 'district', 'email', 'phone'),
+        (None, None, None, None, None, None, None),
         {},
     ),
     'audit_roles': (
@@ -199,12 +196,12 @@ QUERIES: dict[str, Compiled] = {
     ),
     'audit_tenures': (
         (
-            'SELECT tenures.id AS id, tenures.post_id AS post_id, tenures.officer_id AS officer_id, '
-            'tenures.start_date, tenures.end_date, tenures.created_at  FROM tenures ORDER BY '
-            'tenures.start_date, tenures.created_at, tenures.id'
+            'SELECT tenures.post_id AS post_id, tenures.officer_id AS officer_id, tenures.start_date, '
+            'tenures.end_date  FROM tenures ORDER BY tenures.start_date, tenures.created_at, '
+            'tenures.id'
         ),
-        ('id', 'post_id', 'officer_id', 'start_date', 'end_date', 'created_at'),
-        (None, None, None, 'date', 'date', 'utc'),
+        ('post_id', 'officer_id', 'start_date', 'end_date'),
+        (None, None, 'date', 'date'),
         {},
     ),
     'contact_overrides': (

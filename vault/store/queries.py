@@ -16,7 +16,7 @@ statement serves every combination of filters.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
 
@@ -277,27 +277,38 @@ def account_listing_table() -> sa.Select[Any]:
 # Ids come as the database stores them (:func:`_raw`): the audit joins on them in memory.
 
 
-def _all_raw(table: sa.Table) -> list[Any]:
-    return [_raw(c) if isinstance(c.type, sa.Uuid) else c for c in table.c]
+def _all_raw(table: sa.Table, names: Iterable[str] | None = None) -> list[Any]:
+    """The columns of ``table`` (only ``names``, when given), ids as stored."""
+    columns = table.c if names is None else [table.c[n] for n in names]
+    return [_raw(c) if isinstance(c.type, sa.Uuid) else c for c in columns]
+
+
+# The columns of posts, officers and tenures the audit's rules read. The snapshot keeps every
+# post, officer and tenure for the whole audit: the columns it never read (above all the times
+# each was made and changed, parsed into datetimes) took 35 of the 160 ms of loading it at
+# 100,000 accounts, and 3 MiB.
+AUDIT_POST = ("id", "slug", "title", "level", "district", "email", "phone")
+AUDIT_OFFICER = ("id", "service_id", "name", "grade", "email", "phone")
+AUDIT_TENURE = ("post_id", "officer_id", "start_date", "end_date")
 
 
 @query
 def audit_posts() -> sa.Select[Any]:
     """Posts in use (an abolished post leaves the audit)."""
     p = schema.posts
-    return sa.select(*_all_raw(p)).where(p.c.abolished_at.is_(None))
+    return sa.select(*_all_raw(p, AUDIT_POST)).where(p.c.abolished_at.is_(None))
 
 
 @query
 def audit_officers() -> sa.Select[Any]:
     o = schema.officers
-    return sa.select(*_all_raw(o)).where(o.c.retired_at.is_(None))
+    return sa.select(*_all_raw(o, AUDIT_OFFICER)).where(o.c.retired_at.is_(None))
 
 
 @query
 def audit_tenures() -> sa.Select[Any]:
     t = schema.tenures
-    return sa.select(*_all_raw(t)).order_by(t.c.start_date, t.c.created_at, t.c.id)
+    return sa.select(*_all_raw(t, AUDIT_TENURE)).order_by(t.c.start_date, t.c.created_at, t.c.id)
 
 
 @query
