@@ -553,3 +553,41 @@ def test_a_reuse_group_grows_the_report_linearly(clean: Cli) -> None:
     per_member_small = (sizes[1] - sizes[0]) / 21
     per_member_large = (sizes[2] - sizes[1]) / 60
     assert per_member_large <= 1.1 * per_member_small, sizes
+
+
+def test_passwords_whose_digests_collide_are_told_apart(
+    clean: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reuse rule keeps a digest of each password, not the password, and compares the
+    passwords of the accounts whose digests come up again. With every digest made the same,
+    all three accounts with a password are read again, and only the two that share one are
+    reported."""
+    from vault import audit as core
+    from vault.audit import snapshot
+    from vault.crypto.unlock import Unlocker
+    from vault.store import location, reads, storage
+
+    clean.ok("account", "set-password", "facebook:collectorahd", input=STRONG_X + "\n")
+    add_account(clean, "youtube:@ahd", "--status", "verified", password=STRONG_FB)
+    monkeypatch.setattr(snapshot, "hash", lambda _password: 7, raising=False)
+    asked: list[int] = []
+    rows_by_ids = reads.rows_by_ids
+
+    def counted(conn: Any, name: str, ids: list[Any]) -> list[Any]:
+        asked.append(len(ids))
+        return rows_by_ids(conn, name, ids)
+
+    monkeypatch.setattr(reads, "rows_by_ids", counted)
+    reg = storage.open_registry(
+        location.resolve(clean.location),
+        actor="test",
+        clock=lambda: dt.datetime.now(dt.UTC),
+        unlocker=Unlocker(passphrase_file=clean.passphrase_file),
+    )
+    try:
+        report = core.run(reg)
+    finally:
+        reg.close()
+    assert asked == [3]
+    reused = {f.object for f in report.findings if f.rule == "password.reused"}
+    assert reused == {"x:@CollectorAhd", "facebook:collectorahd"}

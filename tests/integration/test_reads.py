@@ -150,6 +150,12 @@ def _some(rows: list[Any], n: int = 12) -> list[Any]:
     return rows[:: max(1, len(rows) // n)]
 
 
+def _ids(ids: list[Any]) -> dict[str, Any]:
+    """Parameters of a query by a list of ids (:func:`vault.store.reads.rows_by_ids`)."""
+    padded = [*ids, *[None] * (reads.IDS_AT_ONCE - len(ids))]
+    return {f"id_{i}": value for i, value in enumerate(padded)}
+
+
 # For each query, the parameters it is run with: ids and keys taken from the data, so that each
 # query returns rows at least once (checked below).
 PARAMETERS: dict[str, Callable[[dict[str, Any]], list[dict[str, Any]]]] = {
@@ -216,6 +222,11 @@ PARAMETERS: dict[str, Callable[[dict[str, Any]], list[dict[str, Any]]]] = {
         for since in (dt.datetime(2000, 1, 1, tzinfo=dt.UTC), dt.datetime.now(dt.UTC))
     ],
     "signing_keys_of": lambda f: [{"service_id": s} for s in ("off-000001", "off-000002")],
+    "audit_passwords_of": lambda f: [
+        _ids([a.id for a in _some(f["accounts"])]),
+        _ids([uuid.uuid4()]),
+        _ids([]),
+    ],
     "transfer_lines": lambda f: [{"order_no": n} for n in (None, "GAD/1/2026", "none")],
     "key_slots_of": lambda f: [{"key_id": k} for k in f["keys"]],
 }
@@ -226,7 +237,7 @@ def test_every_query_has_parameters() -> None:
 
 
 # Queries whose rows come in no particular order (the audit sorts what it reports).
-UNORDERED = {"audit_accounts"}
+UNORDERED = {"audit_accounts", "audit_passwords_of"}
 
 
 def _as_stored(rows: list[Any], kinds: tuple[str | None, ...]) -> list[tuple[Any, ...]]:
@@ -278,6 +289,23 @@ def test_every_query_gives_the_same_rows_on_both(both: Any) -> None:
                         }
                         for r in rows
                     ]
+    finally:
+        engine.dispose()
+        plain.close()
+
+
+def test_a_query_by_ids_reads_more_ids_than_it_takes_at_once(both: Any) -> None:
+    pg_cli, sqlite_cli, facts = both
+    accounts = {a.id.hex for a in facts["accounts"]}
+    assert len(accounts) > reads.IDS_AT_ONCE
+    ids = [*(a.id for a in facts["accounts"]), uuid.uuid4()]
+    plain = sqlite3.connect(sqlite_cli.location)
+    engine = engine_for(pg_cli.location)
+    try:
+        with engine.connect() as conn:
+            for reader in (reads.SqliteReader(plain), reads.AlchemyReader(conn)):
+                found = reads.rows_by_ids(reader, "audit_passwords_of", ids)
+                assert sorted(uuid.UUID(str(a.id)).hex for a in found) == sorted(accounts)
     finally:
         engine.dispose()
         plain.close()

@@ -174,6 +174,24 @@ QUERIES: dict[str, Compiled] = {
         (None, None, None, None),
         {},
     ),
+    'audit_passwords_of': (
+        (
+            'SELECT accounts.id AS id, accounts.platform, accounts.handle, accounts.post_id AS '
+            'post_id, accounts.password_sealed  FROM accounts  WHERE accounts.id IN (:id_0, :id_1, '
+            ':id_2, :id_3, :id_4, :id_5, :id_6, :id_7, :id_8, :id_9, :id_10, :id_11, :id_12, :id_13, '
+            ':id_14, :id_15, :id_16, :id_17, :id_18, :id_19, :id_20, :id_21, :id_22, :id_23, :id_24, '
+            ':id_25, :id_26, :id_27, :id_28, :id_29, :id_30, :id_31, :id_32, :id_33, :id_34, :id_35, '
+            ':id_36, :id_37, :id_38, :id_39, :id_40, :id_41, :id_42, :id_43, :id_44, :id_45, :id_46, '
+            ':id_47, :id_48, :id_49, :id_50, :id_51, :id_52, :id_53, :id_54, :id_55, :id_56, :id_57, '
+            ':id_58, :id_59, :id_60, :id_61, :id_62, :id_63, :id_64, :id_65, :id_66, :id_67, :id_68, '
+            ':id_69, :id_70, :id_71, :id_72, :id_73, :id_74, :id_75, :id_76, :id_77, :id_78, :id_79, '
+            ':id_80, :id_81, :id_82, :id_83, :id_84, :id_85, :id_86, :id_87, :id_88, :id_89, :id_90, '
+            ':id_91, :id_92, :id_93, :id_94, :id_95, :id_96, :id_97, :id_98, :id_99)'
+        ),
+        ('id', 'platform', 'handle', 'post_id', 'password_sealed'),
+        (None, None, None, None, None),
+        {},
+    ),
     'audit_posts': (
         (
             'SELECT posts.id AS id, posts.slug, posts.title, posts.level, posts.district, posts.email, '

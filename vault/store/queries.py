@@ -23,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from vault.store import schema
+from vault.store.reads import IDS_AT_ONCE
 
 Query = Callable[[], sa.Select[Any]]
 QUERIES: dict[str, Query] = {}
@@ -338,6 +339,17 @@ def audit_accounts() -> sa.Select[Any]:
     ).where(
         a.c.archived_at.is_(None)
     )  # in no order: sorting 100,000 rows here was a tenth of the audit's reading
+
+
+@query
+def audit_passwords_of() -> sa.Select[Any]:
+    """The sealed passwords of accounts by id (:func:`vault.store.reads.rows_by_ids`): those an
+    audit reads again because their passwords may be shared with another's."""
+    a = schema.accounts
+    ids = [_param(f"id_{i}", a.c.id.type) for i in range(IDS_AT_ONCE)]
+    return sa.select(
+        _raw(a.c.id), a.c.platform, a.c.handle, _raw(a.c.post_id), a.c.password_sealed
+    ).where(a.c.id.in_(ids))
 
 
 @query
