@@ -14,10 +14,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from vault.crypto import escrow
 from vault.crypto.slots import create_registry_key
-from vault.model import Record
+from vault.model import as_dict
 from vault.store import migrations, settings, storage
 from vault.store.location import Location
 
@@ -31,8 +32,7 @@ class EscrowPlan:
     label: str = "department escrow"
 
 
-@dataclass(frozen=True)
-class Created(Record):
+class Created(NamedTuple):
     location: str
     registry_id: uuid.UUID
     recovery_code: str
@@ -40,6 +40,9 @@ class Created(Record):
     shared: bool
     escrow_recipient: str | None
     escrow_file: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return as_dict(self)
 
 
 def create(
