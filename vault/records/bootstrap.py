@@ -33,6 +33,9 @@ class EscrowPlan:
 
 
 class Created(NamedTuple):
+    """The new registry, with its recovery code: a secret, which ``repr`` leaves out (a
+    traceback or a log line that shows the record must not show the spare way in)."""
+
     location: str
     registry_id: uuid.UUID
     recovery_code: str
@@ -40,6 +43,9 @@ class Created(NamedTuple):
     shared: bool
     escrow_recipient: str | None
     escrow_file: str | None
+
+    def __repr__(self) -> str:
+        return f"Created(location={self.location!r}, registry_id={self.registry_id!r})"
 
     def to_dict(self) -> dict[str, Any]:
         return as_dict(self)
