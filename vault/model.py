@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from dataclasses import fields
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -296,7 +295,7 @@ def handle_key(handle: str) -> str:
 
 
 def _plain(value: Any) -> Any:
-    to_dict = getattr(value, "to_dict", None)  # a record, or a named tuple that has one
+    to_dict = getattr(value, "to_dict", None)  # a record, or anything else that writes itself
     if to_dict is not None:
         return to_dict()
     if isinstance(value, uuid.UUID):
@@ -312,20 +311,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class Record:
-    """Mixin: a JSON-ready dict of a dataclass record, for ``--json`` and packets.
-
-    Field by field rather than ``dataclasses.asdict``, which deep-copies every value and made
-    listing 10,000 accounts take seconds.
-    """
-
-    def to_dict(self) -> dict[str, Any]:
-        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
-
-
 def as_dict(record: Any) -> dict[str, Any]:
     """A named-tuple record as a JSON-ready dict, field by field: what the ``to_dict`` of each
-    named-tuple record returns, here and in other modules (:class:`Record`'s, for a dataclass)."""
+    record returns, here and in other modules (for ``--json`` and packets)."""
     return {name: _plain(value) for name, value in zip(record._fields, record, strict=True)}
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from vault.errors import InvalidInputError
-from vault.model import Record
+from vault.model import as_dict
 
 if TYPE_CHECKING:
     from vault.audit.snapshot import Accounts, Snapshot
@@ -109,15 +109,17 @@ class Rule:
         )
 
 
-@dataclass(frozen=True)
-class Report(Record):
+class Report(NamedTuple):
     findings: list[Finding]
     rollup: list[dict[str, Any]]
     counts: dict[str, int]
     secrets_checked: bool
-    rules_run: int = field(default=0)
+    rules_run: int = 0
 
     def worst(self) -> Severity | None:
         if not self.findings:
             return None
         return max((f.severity for f in self.findings), key=lambda s: s.rank)
+
+    def to_dict(self) -> dict[str, Any]:
+        return as_dict(self)

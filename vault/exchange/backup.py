@@ -22,9 +22,8 @@ import os
 import uuid
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -34,7 +33,7 @@ from vault.crypto.slots import slots_of
 from vault.crypto.unlock import WRONG, Unlocker, registry_key, try_secret
 from vault.errors import RegistryError, SignatureError, UnlockError
 from vault.log.verify import verify_chain
-from vault.model import Record
+from vault.model import as_dict
 from vault.store import files, migrations, schema, settings, storage
 from vault.store.location import Location
 
@@ -79,12 +78,14 @@ def _backup_key(data_key: bytes, backup_id: uuid.UUID) -> bytes:
     )
 
 
-@dataclass(frozen=True)
-class Made(Record):
+class Made(NamedTuple):
     registry_id: str
     revision: str
     tables: dict[str, int]
     created: dt.datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return as_dict(self)
 
 
 def _tables(conn: sa.Connection) -> list[sa.Table]:
@@ -179,14 +180,16 @@ def _data_key(header: dict[str, Any], unlocker: Unlocker) -> DataKey:
     return found[0]
 
 
-@dataclass(frozen=True)
-class Restored(Record):
+class Restored(NamedTuple):
     location: str
     registry_id: str
     revision: str
     tables: dict[str, int]
     log_entries: int
     previous: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return as_dict(self)
 
 
 def restore(

@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 
 from vault.crypto.safety import safety_code
 from vault.errors import NotFoundError
 from vault.exchange.preview import AccountLine, GroupLine, account_lines, group_lines
-from vault.model import Record
+from vault.model import as_dict
 from vault.records import posts
 from vault.store import schema, settings
 
@@ -28,17 +27,18 @@ if TYPE_CHECKING:
     from vault.store.storage import Registry
 
 
-@dataclass(frozen=True)
-class Party(Record):
+class Party(NamedTuple):
     """One side of the handover: who, under this registry's name, and their keys' safety code."""
 
     officer: str
     name: str | None
     safety_code: str | None
 
+    def to_dict(self) -> dict[str, Any]:
+        return as_dict(self)
 
-@dataclass(frozen=True)
-class Charge(Record):
+
+class Charge(NamedTuple):
     department: str | None
     post: str
     title: str
@@ -55,6 +55,9 @@ class Charge(Record):
     accounts: tuple[AccountLine, ...]
     groups: tuple[GroupLine, ...]
     rotated: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return as_dict(self)
 
 
 def _party(conn: sa.Connection, officer: str, fingerprint: str | None) -> Party:

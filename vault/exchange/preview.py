@@ -10,15 +10,14 @@ escrow for the department...), each with its remedy. Never a secret.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 
 from vault import audit
 from vault.audit.model import Finding
 from vault.exchange.bundle import official_accounts
-from vault.model import Record
+from vault.model import as_dict
 from vault.records import accounts, groups, posts
 from vault.store import schema
 
@@ -29,8 +28,7 @@ if TYPE_CHECKING:
 REGISTRY_WIDE = ("escrow.none", "log.broken")
 
 
-@dataclass(frozen=True)
-class AccountLine(Record):
+class AccountLine(NamedTuple):
     ref: str
     platform: str
     handle: str
@@ -45,17 +43,21 @@ class AccountLine(Record):
     recovery_codes: bool
     roles: tuple[str, ...] = ()  # "admin: ias-0042", "editor: post:collector-ahmedabad"
 
+    def to_dict(self) -> dict[str, Any]:
+        return as_dict(self)
 
-@dataclass(frozen=True)
-class GroupLine(Record):
+
+class GroupLine(NamedTuple):
     slug: str
     name: str
     platform: str
     admins: tuple[str, ...]
 
+    def to_dict(self) -> dict[str, Any]:
+        return as_dict(self)
 
-@dataclass(frozen=True)
-class Preview(Record):
+
+class Preview(NamedTuple):
     post: str
     title: str
     department: str | None
@@ -70,6 +72,9 @@ class Preview(Record):
     @property
     def missing_passwords(self) -> int:
         return sum(not a.password for a in self.accounts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return as_dict(self)
 
 
 def account_lines(conn: sa.Connection, post_id: Any) -> tuple[AccountLine, ...]:

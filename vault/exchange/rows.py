@@ -14,12 +14,12 @@ import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 
 from vault.errors import InvalidInputError, VaultError
-from vault.model import ContactField, Record, slug
+from vault.model import ContactField, as_dict, slug
 from vault.records import contacts
 from vault.store import bulk
 
@@ -55,8 +55,7 @@ CONTACT_FIELDS = tuple(f.value for f in ContactField)
 MAX_ERRORS_SHOWN = 200
 
 
-@dataclass(frozen=True)
-class RowError(Record):
+class RowError(NamedTuple):
     file: str
     row: int
     column: str
@@ -65,6 +64,9 @@ class RowError(Record):
     def __str__(self) -> str:
         where = f"{self.file}:{self.row}" + (f": {self.column}" if self.column else "")
         return f"{where}: {self.reason}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return as_dict(self)
 
 
 class ImportRejected(VaultError):
@@ -75,8 +77,7 @@ class ImportRejected(VaultError):
         self.errors = errors
 
 
-@dataclass(frozen=True)
-class Summary(Record):
+class Summary(NamedTuple):
     kind: str
     file: str
     rows: int
@@ -85,6 +86,9 @@ class Summary(Record):
     unchanged: int
     secrets: int
     dry_run: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return as_dict(self)
 
 
 # One example row per kind, as a spreadsheet shows it. Its first cell starts with '#', like the

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from vault.crypto import sshsig
 from vault.crypto.signed import SignedDocument, require
 from vault.errors import InvalidInputError, SignatureError
 from vault.log.verify import Checkpoint, Verification, verify_chain
-from vault.model import Record
+from vault.model import as_dict
 from vault.store import journal, reads, settings
 
 if TYPE_CHECKING:
@@ -31,14 +30,16 @@ NAMESPACE = "handover.checkpoint.v1"
 BAD = "the checkpoint is damaged or not authentic"
 
 
-@dataclass(frozen=True)
-class Signed(Record):
+class Signed(NamedTuple):
     registry_id: str
     size: int
     head: str
     signer: str
     fingerprint: str
     created: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return as_dict(self)
 
 
 def _body(registry_id: str, head: journal.Head, row: Any, now: dt.datetime) -> dict[str, Any]:

@@ -14,10 +14,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from vault.crypto import escrow
 from vault.crypto.slots import create_registry_key
-from vault.model import Record
+from vault.model import as_dict
 from vault.store import migrations, settings, storage
 from vault.store.location import Location
 
@@ -31,8 +32,10 @@ class EscrowPlan:
     label: str = "department escrow"
 
 
-@dataclass(frozen=True)
-class Created(Record):
+class Created(NamedTuple):
+    """The new registry, with its recovery code: a secret, which ``repr`` leaves out (a
+    traceback or a log line that shows the record must not show the spare way in)."""
+
     location: str
     registry_id: uuid.UUID
     recovery_code: str
@@ -40,6 +43,12 @@ class Created(Record):
     shared: bool
     escrow_recipient: str | None
     escrow_file: str | None
+
+    def __repr__(self) -> str:
+        return f"Created(location={self.location!r}, registry_id={self.registry_id!r})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return as_dict(self)
 
 
 def create(

@@ -8,14 +8,13 @@ keys themselves, and how a registry signs and opens with them, are :mod:`vault.c
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from vault.crypto import identities, postkeys, sshsig
 from vault.crypto.identities import Identity, current, to_identity
 from vault.crypto.safety import safety_code
 from vault.errors import AuthorityError, ConflictError, InvalidInputError, NotFoundError
-from vault.model import Record
+from vault.model import as_dict
 from vault.records import officers
 from vault.store import queries, schema
 
@@ -75,8 +74,7 @@ def create(
         return to_identity(current(tx.conn, officer.id))
 
 
-@dataclass(frozen=True)
-class Imported(Record):
+class Imported(NamedTuple):
     identity: Identity
     new_officer: bool
     replaced: str | None
@@ -84,9 +82,11 @@ class Imported(Record):
     safety_code: str
     previous_safety_code: str | None
 
+    def to_dict(self) -> dict[str, Any]:
+        return as_dict(self)
 
-@dataclass(frozen=True)
-class OnRecord(Record):
+
+class OnRecord(NamedTuple):
     """What this registry holds for an officer whose card is being imported."""
 
     officer_known: bool
@@ -95,6 +95,9 @@ class OnRecord(Record):
     safety_code: str | None
     same_keys: bool
     own: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return as_dict(self)
 
 
 def on_record(

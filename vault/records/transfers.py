@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from vault.model import Record
+from vault.model import as_dict
 from vault.store import reads
 
 if TYPE_CHECKING:
     from vault.store.storage import Registry
 
 
-@dataclass(frozen=True)
-class LineStatus(Record):
+class LineStatus(NamedTuple):
     order_no: str
     order_date: dt.date
     officer: str
@@ -35,6 +33,9 @@ class LineStatus(Record):
     rotated: bool
     overdue: bool
     state: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return as_dict(self)
 
 
 def _handover_steps(custody: list[Any], officer: str, since: dt.date) -> tuple[bool, bool, bool]:
