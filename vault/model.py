@@ -311,6 +311,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def redacted(record: Any, *secret: str) -> str:
+    """The repr of a named-tuple record with the values of its ``secret`` fields left out: a
+    traceback, a log line or a debugger that shows the record must not show them."""
+    shown = (
+        f"{name}=<secret>" if name in secret else f"{name}={value!r}"
+        for name, value in zip(record._fields, record, strict=True)
+    )
+    return f"{type(record).__name__}({', '.join(shown)})"
+
+
 def as_dict(record: Any) -> dict[str, Any]:
     """A named-tuple record as a JSON-ready dict, field by field: what the ``to_dict`` of each
     record returns, here and in other modules (for ``--json`` and packets)."""

@@ -65,9 +65,9 @@ class Gate:
     history or a screen share is useless afterwards. The session lives in this process only.
     """
 
-    token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
-    session: str | None = None
-    csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+    session: str | None = field(default=None, repr=False)
+    csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
 
     def exchange(self, token: str | None) -> str | None:
         """A new session id for the right token, once; else ``None``."""

@@ -64,7 +64,7 @@ class Snapshot:
     # many accounts each post owns, and the accounts that share a password with another (as
     # (ref, post_id)).
     owning: Counter[Any] = field(default_factory=Counter)
-    shared_passwords: dict[str, list[tuple[str, Any]]] = field(default_factory=dict)
+    shared_passwords: dict[str, list[tuple[str, Any]]] = field(default_factory=dict, repr=False)
     # What rules work out from the registry once, kept for every batch (vault.audit.rules).
     memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -87,7 +87,7 @@ class Accounts:
 
     rows: list[Any]
     official: list[Any]
-    passwords: dict[Any, str]
+    passwords: dict[Any, str] = field(repr=False)
     memo: dict[str, Any] = field(default_factory=dict)
 
 

@@ -28,7 +28,7 @@ from vault.crypto.slots import (
 )
 from vault.crypto.unlock import Unlocker, registry_key, try_keyring, unlocker_of
 from vault.errors import ConflictError, InvalidInputError, NotFoundError
-from vault.model import as_dict
+from vault.model import as_dict, redacted
 from vault.store import bulk, schema
 
 if TYPE_CHECKING:
@@ -60,6 +60,9 @@ def list_slots(registry: Registry) -> list[Slot]:
 class SlotAdded(NamedTuple):
     slot: Slot
     recovery_code: str | None
+
+    def __repr__(self) -> str:
+        return redacted(self, "recovery_code")
 
     def to_dict(self) -> dict[str, Any]:
         return as_dict(self)
@@ -161,6 +164,9 @@ class Rotation(NamedTuple):
     slots_kept: tuple[str, ...]
     slots_dropped: tuple[str, ...]
     recovery_codes: dict[str, str]
+
+    def __repr__(self) -> str:
+        return redacted(self, "recovery_codes")
 
     def to_dict(self) -> dict[str, Any]:
         return as_dict(self)

@@ -27,6 +27,13 @@ class TotpSeed(NamedTuple):
     issuer: str | None = None
     label: str | None = None
 
+    def __repr__(self) -> str:
+        """Without the seed, which a traceback or a log line must not show."""
+        return (
+            f"TotpSeed(algorithm={self.algorithm!r}, digits={self.digits!r}, "
+            f"period={self.period!r}, issuer={self.issuer!r}, label={self.label!r})"
+        )
+
     def key(self) -> bytes:
         padded = self.secret + "=" * (-len(self.secret) % 8)
         return base64.b32decode(padded)

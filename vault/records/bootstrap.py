@@ -12,13 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from vault.crypto import escrow
 from vault.crypto.slots import create_registry_key
-from vault.model import as_dict
+from vault.model import as_dict, redacted
 from vault.store import migrations, settings, storage
 from vault.store.location import Location
 
@@ -28,7 +28,7 @@ class EscrowPlan:
     """Where the department's new escrow identity goes, and its own passphrase."""
 
     path: Path
-    passphrase: str
+    passphrase: str = field(repr=False)
     label: str = "department escrow"
 
 
@@ -45,7 +45,7 @@ class Created(NamedTuple):
     escrow_file: str | None
 
     def __repr__(self) -> str:
-        return f"Created(location={self.location!r}, registry_id={self.registry_id!r})"
+        return redacted(self, "recovery_code")
 
     def to_dict(self) -> dict[str, Any]:
         return as_dict(self)

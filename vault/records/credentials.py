@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from vault.crypto import totp
 from vault.errors import ConflictError, InvalidInputError
-from vault.model import Account, TwoFactor, as_dict
+from vault.model import Account, TwoFactor, as_dict, redacted
 from vault.records import accounts
 from vault.records.sealing import COLUMNS, open_value, seal_value
 from vault.store import schema
@@ -105,6 +105,9 @@ class Secrets(NamedTuple):
     totp: dict[str, Any] | None
     recovery_codes: list[str] | None
     notes: str | None
+
+    def __repr__(self) -> str:
+        return redacted(self, *self._fields)
 
     def to_dict(self) -> dict[str, Any]:
         return as_dict(self)

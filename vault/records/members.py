@@ -22,7 +22,7 @@ from vault.crypto.keyadmin import rotate_in
 from vault.crypto.slots import add_age_slot, age_recipient, slots_of
 from vault.crypto.unlock import registry_key
 from vault.errors import ConflictError, InvalidInputError, NotFoundError
-from vault.model import as_dict
+from vault.model import as_dict, redacted
 from vault.records import officers
 from vault.records.posts import row_by_slug
 from vault.records.sealing import mark_rotation_due
@@ -49,6 +49,9 @@ class Change(NamedTuple):
     secrets_resealed: int
     credentials_marked: int
     recovery_codes: dict[str, str]  # new codes, by slot label, when the registry key was renewed
+
+    def __repr__(self) -> str:
+        return redacted(self, "recovery_codes")
 
     def to_dict(self) -> dict[str, Any]:
         return as_dict(self)
