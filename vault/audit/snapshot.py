@@ -124,12 +124,9 @@ def load(db: Any, registry: Registry, *, with_secrets: bool) -> Snapshot:
     for row in reads.rows(db, "audit_group_admins"):
         if row.post_id in posts:
             admins[row.group_id].append(row.post_id)
-    custody: dict[Any, list[Any]] = defaultdict(list)
-    for row in reads.rows(db, "audit_custody"):
-        if row.post_id in posts:
-            custody[row.post_id].append(row)
+    custody = transfers.custody_by_post(db)
     log = verify_chain(db, checkpoints.gather(db, []))
-    lines = list(transfers.status(db, now.astimezone().date()))
+    lines = list(transfers.status(db, now.astimezone().date(), custody=custody))
     snap = Snapshot(
         now,
         now.astimezone().date(),

@@ -54,15 +54,28 @@ def _handover_steps(custody: list[Any], officer: str, since: dt.date) -> tuple[b
     return made, claimed, back
 
 
-def status(conn: Any, today: dt.date, order_no: str | None = None) -> Iterator[LineStatus]:
-    """Where each line of the transfer orders (or of one order) stands, read through
-    :mod:`vault.store.reads` with ids as stored: the audit reads this too."""
-    orders = reads.rows(conn, "transfer_lines", order_no=order_no)
-    if not orders:
-        return
+def custody_by_post(conn: Any) -> dict[Any, list[Any]]:
+    """Every packet's custody, by the post it hands over (ids as stored), oldest first."""
     custody: dict[Any, list[Any]] = {}
     for c in reads.rows(conn, "audit_custody"):
         custody.setdefault(c.post_id, []).append(c)
+    return custody
+
+
+def status(
+    conn: Any,
+    today: dt.date,
+    order_no: str | None = None,
+    custody: dict[Any, list[Any]] | None = None,
+) -> Iterator[LineStatus]:
+    """Where each line of the transfer orders (or of one order) stands, read through
+    :mod:`vault.store.reads` with ids as stored. The audit, which has read the custody
+    (:func:`custody_by_post`) already, passes it in."""
+    orders = reads.rows(conn, "transfer_lines", order_no=order_no)
+    if not orders:
+        return
+    if custody is None:
+        custody = custody_by_post(conn)
     owning: dict[Any, int] = {}
     unrotated: dict[Any, int] = {}
     for post_id, accounts, due in reads.rows(conn, "post_account_counts"):
