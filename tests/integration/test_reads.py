@@ -152,7 +152,7 @@ def _some(rows: list[Any], n: int = 12) -> list[Any]:
 
 def _ids(ids: list[Any]) -> dict[str, Any]:
     """Parameters of a query by a list of ids (:func:`vault.store.reads.rows_by_ids`)."""
-    padded = [*ids, *[None] * (reads.IDS_AT_ONCE - len(ids))]
+    padded = [*ids, *[None] * (compiled.IDS_AT_ONCE - len(ids))]
     return {f"id_{i}": value for i, value in enumerate(padded)}
 
 
@@ -297,7 +297,7 @@ def test_every_query_gives_the_same_rows_on_both(both: Any) -> None:
 def test_a_query_by_ids_reads_more_ids_than_it_takes_at_once(both: Any) -> None:
     pg_cli, sqlite_cli, facts = both
     accounts = {a.id.hex for a in facts["accounts"]}
-    assert len(accounts) > reads.IDS_AT_ONCE
+    assert len(accounts) > compiled.IDS_AT_ONCE
     ids = [*(a.id for a in facts["accounts"]), uuid.uuid4()]
     plain = sqlite3.connect(sqlite_cli.location)
     engine = engine_for(pg_cli.location)

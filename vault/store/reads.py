@@ -22,9 +22,6 @@ from typing import Any
 from vault.store import compiled
 
 BATCH = 2000
-# How many ids a query by a list of ids takes (parameters ``id_0`` ... ``id_99``): see
-# :func:`rows_by_ids`.
-IDS_AT_ONCE = 100
 
 
 @cache
@@ -228,13 +225,14 @@ def rows(conn: Any, name: str, /, **params: Any) -> list[Any]:
 
 
 def rows_by_ids(conn: Any, name: str, ids: list[Any]) -> list[Any]:
-    """The rows of a query by a list of ids, for any number of ids: :data:`IDS_AT_ONCE` at a
-    time, as one statement that the compiled catalog can hold, the rest of the last lot unset
-    (NULL, which matches nothing)."""
+    """The rows of a query by a list of ids (parameters ``id_0`` ...), for any number of ids: a
+    hundred at a time (``IDS_AT_ONCE``), as one statement that the compiled catalog can hold,
+    the rest of the last lot unset (NULL, which matches nothing)."""
+    at_once = compiled.IDS_AT_ONCE
     found: list[Any] = []
-    for start in range(0, len(ids), IDS_AT_ONCE):
-        lot = ids[start : start + IDS_AT_ONCE]
-        lot += [None] * (IDS_AT_ONCE - len(lot))
+    for start in range(0, len(ids), at_once):
+        lot = ids[start : start + at_once]
+        lot += [None] * (at_once - len(lot))
         found += reader(conn).all(name, **{f"id_{i}": value for i, value in enumerate(lot)})
     return found
 
