@@ -74,3 +74,36 @@ def test_bench_writes_its_table_between_the_markers(tmp_path: Path) -> None:
     assert len(listed) == len(floor) == 200
     assert list(floor[0]) == list(listed[0])
     assert [r["ref"] for r in floor] == [r["ref"] for r in listed]
+
+
+def _pairs(operation: str, cpu: dict[int, float], kib: int = 100_000) -> list[run.Pair]:
+    """An operation's pairs at three sizes, each with one round whose floor costs a tenth."""
+
+    def never() -> run.Proc:
+        raise AssertionError("not run")
+
+    pairs = []
+    for size, seconds in cpu.items():
+        pair = run.Pair(operation, size, never, never, rounds=1)
+        pair.commands.append(run.Sample(seconds, seconds, kib))
+        pair.floors.append(run.Sample(seconds / 10, seconds / 10, kib))
+        pairs.append(pair)
+    return pairs
+
+
+def test_the_growth_targets_count_among_the_targets_met() -> None:
+    """Each growth target the bench judges counts once in "Targets met", met or missed: the
+    count once looked for a verdict at the end of the line, where the floor's figures are."""
+    linear = {1_000: 1.0, 10_000: 10.0, 100_000: 100.0}
+    steeper = {1_000: 1.0, 10_000: 10.0, 100_000: 112.0}  # +13% per account beyond 10,000
+    lines, met = run.growth(
+        _pairs("audit --format json", steeper) + _pairs("import accounts", linear)
+    )
+    # The audit's growth (target +10%), the import's (+15%), the audit's memory.
+    assert met == [False, True, True]
+    assert "— **missed**. Its floor" in lines[0]
+    assert "— met. Its floor" in lines[1]
+    pairs = _pairs("import accounts", steeper)
+    table = [verdict for verdict in (p.met() for p in pairs) if verdict is not None]
+    counted = f"Targets met: {sum(table) + 1} of {len(table) + 1}."  # and the growth, met
+    assert counted in run.report(pairs, "make bench", "1 round", 1.0)
