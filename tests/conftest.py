@@ -148,6 +148,9 @@ class Cli:
             "HANDOVER_ESCROW_PASSPHRASE_FILE": str(self.home / "escrow-pw"),
             "HANDOVER_ESCROW_IDENTITY_FILE": str(self.home / "escrow.identity"),
             "HANDOVER_ACTOR": "tester",
+            # What handover keeps in the user's data folder (a PostgreSQL registry replaced by
+            # a restore) stays in this test's folder.
+            "XDG_DATA_HOME": str(self.home / "data"),
             **self.env,
         }
         env.update(extra or {})

@@ -159,7 +159,9 @@ def restore(
     The registry goes where --registry (or HANDOVER_REGISTRY) says; an existing one is replaced
     only with --force, and only once the whole backup has been read and checked: in one
     transaction that waits for any command writing to it, after a dated copy of it is made
-    beside it (REGISTRY.before-restore.TIME.bak).
+    beside it (REGISTRY.before-restore.TIME.bak). A PostgreSQL registry is kept as a backup in
+    your data folder (DATABASE.before-restore.TIME.backup), which the same passphrase or
+    recovery code restores.
 
     \b
     Example:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
@@ -50,19 +51,29 @@ def test_restore_with_the_recovery_code(
 
 
 def test_restore_never_overwrites_without_force(full: Cli, cli: Cli, tmp_path: Path) -> None:
+    """And with --force, what it replaces is kept: on SQLite a copy of the file beside it; on
+    PostgreSQL a backup file in the user's data folder, opened like the backup that replaced
+    it, whose restore brings the registry back as it was."""
     backup = tmp_path / "b"
     full.ok("backup", "-o", str(backup))
     before = cli.dump()
     line = cli.fails("restore", str(backup))
     assert "restore over it only with --force" in line
     assert cli.dump() == before
-    cli.ok(
-        "restore",
-        str(backup),
-        "--force",
-        env={"HANDOVER_PASSPHRASE_FILE": str(full.passphrase_file)},
-    )
+    with_full_key = {"HANDOVER_PASSPHRASE_FILE": str(full.passphrase_file)}
+    done = cli.json("restore", str(backup), "--force", env=with_full_key)
     assert cli.dump() == full.dump()
+    kept = Path(done["previous"])
+    assert kept.stat().st_mode & 0o077 == 0
+    if BACKEND == "sqlite":
+        assert kept.parent == Path(cli.location).parent
+        assert dataclasses.replace(cli, location=str(kept)).dump() == before
+    else:
+        assert kept.is_relative_to(cli.home)
+        assert kept.name.endswith(".backup")
+        cli.ok("restore", str(kept), "--force", env=with_full_key)
+        assert cli.dump() == before
+        cli.ok("log", "verify")
 
 
 def test_a_backup_with_a_wrong_or_missing_key_is_refused(full: Cli, tmp_path: Path) -> None:
@@ -107,3 +118,25 @@ def test_restore_with_a_wrong_passphrase_changes_nothing(
     wrong.write_text("nope\n")
     target = Cli(new_location("restored"), full.home, wrong)
     assert target.fails("restore", str(backup)) == "handover: wrong passphrase or recovery code"
+
+
+def test_a_restore_that_fails_keeps_the_registry_and_no_copy(
+    full: Cli, cli: Cli, tmp_path: Path
+) -> None:
+    """A backup whose event log does not verify is refused after the registry it would
+    replace was copied: the registry is as it was, and the copy is gone."""
+    from tests.integration.test_audit import _tamper_log
+
+    _tamper_log(full)
+    backup = tmp_path / "b"
+    full.ok("backup", "-o", str(backup))
+    before = cli.dump()
+    line = cli.fails(
+        "restore", str(backup), "--force",
+        env={"HANDOVER_PASSPHRASE_FILE": str(full.passphrase_file)},
+    )  # fmt: skip
+    assert line == "handover: the backup is damaged or not authentic"
+    assert cli.dump() == before
+    assert not list((cli.home / "data").rglob("*before-restore*"))
+    if BACKEND == "sqlite":
+        assert not list(Path(cli.location).parent.glob("*before-restore*"))

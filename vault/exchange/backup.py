@@ -22,6 +22,7 @@ import os
 import uuid
 import zlib
 from collections.abc import Callable
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
@@ -35,7 +36,7 @@ from vault.errors import RegistryError, SignatureError, UnlockError
 from vault.log.verify import verify_chain
 from vault.model import as_dict
 from vault.store import files, migrations, schema, settings, storage
-from vault.store.location import Location
+from vault.store.location import Location, data_folder
 
 MAGIC = b"HANDOVER-BACKUP/1"
 BAD = "the backup is damaged or not authentic"
@@ -93,19 +94,54 @@ def _tables(conn: sa.Connection) -> list[sa.Table]:
     return [t for t in schema.metadata.sorted_tables if inspector.has_table(t.name)]
 
 
-def make(registry: storage.Registry) -> tuple[Made, bytes]:
+class _Dump(NamedTuple):
+    """A registry's every row, as a backup holds them, and what its header says of them."""
+
+    registry_id: str
+    revision: str
+    counts: dict[str, int]
+    payload: dict[str, Any]
+
+
+def _dump(conn: sa.Connection) -> _Dump:
+    revision = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+    payload: dict[str, Any] = {}
+    counts = {}
+    for table in _tables(conn):
+        columns = [c.name for c in table.columns]
+        rows = [[_encode(v) for v in row] for row in conn.execute(sa.select(table))]
+        payload[table.name] = {"columns": columns, "rows": rows}
+        counts[table.name] = len(rows)
+    return _Dump(str(settings.read(conn, "registry_id")), str(revision), counts, payload)
+
+
+def _sealed(dump: _Dump, key: DataKey, slots: list[dict[str, Any]], now: dt.datetime) -> bytes:
+    """The backup file of ``dump``: sealed under ``key``, whose ``slots`` its header carries."""
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+    backup_id = uuid.uuid4()
+    header = {
+        "format": 1,
+        "kind": "handover-backup",
+        "backup_id": str(backup_id),
+        "registry_id": dump.registry_id,
+        "revision": dump.revision,
+        "created": now.isoformat(),
+        "key_id": str(key.id),
+        "slots": slots,
+        "tables": dump.counts,
+    }
+    header_bytes = canonical(header)
+    nonce = os.urandom(12)
+    body = zlib.compress(json.dumps(dump.payload, separators=(",", ":")).encode(), 6)
+    sealed = AESGCM(_backup_key(key.secret, backup_id)).encrypt(nonce, body, header_bytes)
+    return MAGIC + b"\n" + header_bytes + b"\n" + nonce + sealed
+
+
+def make(registry: storage.Registry) -> tuple[Made, bytes]:
     with registry.read() as conn:
         key = registry_key(conn, registry)  # refuse up front without the right key
-        revision = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
-        payload: dict[str, Any] = {}
-        counts = {}
-        for table in _tables(conn):
-            columns = [c.name for c in table.columns]
-            rows = [[_encode(v) for v in row] for row in conn.execute(sa.select(table))]
-            payload[table.name] = {"columns": columns, "rows": rows}
-            counts[table.name] = len(rows)
+        dump = _dump(conn)
         slots = [
             {
                 "id": str(s.id),
@@ -117,26 +153,8 @@ def make(registry: storage.Registry) -> tuple[Made, bytes]:
             }
             for s in slots_of(conn, key.id)
         ]
-        registry_id = str(settings.read(conn, "registry_id"))
-    backup_id = uuid.uuid4()
     now = registry.clock()
-    header = {
-        "format": 1,
-        "kind": "handover-backup",
-        "backup_id": str(backup_id),
-        "registry_id": registry_id,
-        "revision": revision,
-        "created": now.isoformat(),
-        "key_id": str(key.id),
-        "slots": slots,
-        "tables": counts,
-    }
-    header_bytes = canonical(header)
-    nonce = os.urandom(12)
-    body = zlib.compress(json.dumps(payload, separators=(",", ":")).encode(), 6)
-    sealed = AESGCM(_backup_key(key.secret, backup_id)).encrypt(nonce, body, header_bytes)
-    data = MAGIC + b"\n" + header_bytes + b"\n" + nonce + sealed
-    return Made(registry_id, str(revision), counts, now), data
+    return Made(dump.registry_id, dump.revision, dump.counts, now), _sealed(dump, key, slots, now)
 
 
 def _parse(data: bytes) -> tuple[dict[str, Any], bytes, bytes]:
@@ -206,9 +224,10 @@ def restore(
     Over an existing registry, the restore is one write transaction in it: it takes the
     registry's writer lock first (so a writer at work finishes, and one that comes later writes
     into the restored registry: no change ever goes into a file that is no longer the
-    registry), keeps a dated copy of what it replaces, drops it and fills in the backup. A kill
-    at any moment leaves the old registry or the restored one, whole. A new SQLite registry is
-    built beside its path and moved there when complete.
+    registry), keeps a dated copy of what it replaces (:func:`_keep_before_restore` on
+    PostgreSQL), drops it and fills in the backup. A kill at any moment leaves the old registry
+    or the restored one, whole. A new SQLite registry is built beside its path and moved there
+    when complete.
     """
     from cryptography.exceptions import InvalidTag
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -248,6 +267,8 @@ def restore(
                     )
                 if path is not None:
                     previous = files.keep_copy(path, "before-restore", tx.now)
+                else:
+                    previous = _keep_before_restore(tx.conn, location, header, key, tx.now)
                 _drop_all(tx.conn)
             check = _fill(tx.conn, payload, revision)
         registry.close()
@@ -269,6 +290,20 @@ def restore(
         check.size,
         None if previous is None else str(previous),
     )
+
+
+def _keep_before_restore(
+    conn: sa.Connection, location: Location, header: dict[str, Any], key: DataKey, now: dt.datetime
+) -> Path:
+    """A PostgreSQL registry about to be replaced, kept as a backup file in the user's data
+    folder (as a SQLite one is kept as a copy of its file): sealed under the key of the backup
+    that replaces it, whose slots its header carries, so that what opened that backup opens
+    this one, and ``handover restore`` brings the registry back as it was, its secrets still
+    sealed under its own keys."""
+    database = sa.make_url(location.url).database or "registry"
+    name = "".join(c if c.isalnum() or c in "-_" else "_" for c in database)
+    data = _sealed(_dump(conn), key, header["slots"], now)
+    return files.keep_file(data_folder(), f"{name}.before-restore", data, now)
 
 
 def _fill(conn: sa.Connection, payload: dict[str, Any], revision: str) -> Any:

@@ -154,8 +154,7 @@ def keep_copy(path: Path, label: str, now: dt.datetime) -> Path:
     returns its name, which carries ``label`` (the old schema revision, or why) and the time.
 
     The copy is made with SQLite's online backup (everything committed, consistent, even while
-    others read) into a temporary file, then linked to a name no earlier copy has: two copies in
-    the same second (or a clock set back) get a counter rather than overwriting one."""
+    others read) into a temporary file, then linked to a name no earlier copy has."""
     remove_stale_temporaries(path)
     tmp = temporary_beside(path)
     os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
@@ -171,18 +170,49 @@ def keep_copy(path: Path, label: str, now: dt.datetime) -> Path:
             src.close()
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
-        stem = f"{path.name}.{label}.{now.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}"
-        for attempt in range(1000):
-            target = path.with_name(f"{stem}{f'.{attempt}' if attempt else ''}.bak")
-            try:
-                os.link(tmp, target)
-            except FileExistsError:
-                continue
-            sync_folder(target)
-            return target
-        raise RegistryError(f"cannot name a copy of {path}: too many copies named {stem}.*")
+        return _link_unused(tmp, path.parent / f"{path.name}.{label}.{_stamp(now)}", ".bak")
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def keep_file(folder: Path, stem: str, data: bytes, now: dt.datetime) -> Path:
+    """``data`` kept in ``folder`` (made if need be, mode 700) as a new file, mode 600, named
+    for ``stem`` and the time, complete or not at all; returns its name. A write that fails is
+    :class:`WriteError`, and leaves nothing."""
+    name = folder / stem
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        remove_stale_temporaries(name)
+        tmp = temporary_beside(name)
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            return _link_unused(tmp, folder / f"{stem}.{_stamp(now)}", ".backup")
+        finally:
+            tmp.unlink(missing_ok=True)
+    except OSError as exc:
+        raise WriteError(f"cannot write {name}: {exc.strerror}") from None
+
+
+def _stamp(now: dt.datetime) -> str:
+    return f"{now.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}"
+
+
+def _link_unused(tmp: Path, stem: Path, suffix: str) -> Path:
+    """Give the complete file ``tmp`` a name no earlier file has, ``stem`` + ``suffix``: two
+    copies in the same second (or a clock set back) get a counter rather than overwriting one."""
+    for attempt in range(1000):
+        target = stem.with_name(f"{stem.name}{f'.{attempt}' if attempt else ''}{suffix}")
+        try:
+            os.link(tmp, target)
+        except FileExistsError:
+            continue
+        sync_folder(target)
+        return target
+    raise RegistryError(f"cannot name a copy {stem}: too many copies named {stem.name}.*")
 
 
 def sync_folder(path: Path) -> None:

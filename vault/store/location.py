@@ -36,11 +36,16 @@ class Location(NamedTuple):
         return sa.make_url(self.url).get_backend_name()
 
 
-def default_path() -> Path:
-    """The registry file used when neither ``--registry`` nor ``HANDOVER_REGISTRY`` is set."""
+def data_folder() -> Path:
+    """The user's data folder for handover (``~/.local/share/handover`` on Linux)."""
     import platformdirs
 
-    return platformdirs.user_data_path("handover", appauthor=False) / "registry.db"
+    return platformdirs.user_data_path("handover", appauthor=False)
+
+
+def default_path() -> Path:
+    """The registry file used when neither ``--registry`` nor ``HANDOVER_REGISTRY`` is set."""
+    return data_folder() / "registry.db"
 
 
 def resolve(value: str | None) -> Location:
