@@ -376,6 +376,8 @@ def test_groups_keep_admin_numbers_invite_and_owner(seeded: Cli) -> None:
     seeded.ok("group", "admins", "ahd", "--add-phone", "+919978400001")
     seeded.ok("account", "add", "whatsapp:+919978400001", "--post", "collector-ahmedabad")
     seeded.ok("group", "owner", "ahd", "whatsapp:+919978400001")
+    line = seeded.fails("group", "set-invite", "ahd", input="http://chat.whatsapp.com/AbCd\n")
+    assert line == "handover: an invite link starts with https://"
     seeded.ok("group", "set-invite", "ahd", input="https://chat.whatsapp.com/AbCdEf123\n")
     shown = seeded.json("group", "show", "ahd")
     assert shown["admin_phones"] == ["+919978400001"]

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import sqlalchemy as sa
 
 from vault.errors import AlreadyExistsError, ConflictError, InvalidInputError, NotFoundError
-from vault.model import Group, Level, Platform, parse_level, parse_platform, slug
+from vault.model import N_, Group, Level, Platform, parse_level, parse_platform, slug
 from vault.records import posts
 from vault.store import schema
 
@@ -87,11 +87,11 @@ def add_in(tx: Tx, group_slug: str, fields: GroupFields, admins: list[str]) -> u
     if tx.conn.execute(sa.select(t.c.id).where(t.c.slug == key)).first():
         raise AlreadyExistsError(f"group {key!r} already exists")
     if not (fields.name and fields.name.strip()) or not fields.level:
-        raise InvalidInputError("a new group needs --name and --level")
+        raise InvalidInputError(N_("a new group needs --name and --level"))
     level = parse_level(fields.level)
     district = (fields.district or "").strip() or None
     if level == Level.DISTRICT and not district:
-        raise InvalidInputError("a district-level group needs --district")
+        raise InvalidInputError(N_("a district-level group needs --district"))
     values = {
         "name": fields.name.strip(),
         "level": level.value,
@@ -211,8 +211,8 @@ def set_invite(registry: Registry, group_slug: str, link: str | None) -> Group:
         sealed = None
         if link is not None:
             text = link.strip()
-            if not text.startswith(("https://", "http://")):
-                raise InvalidInputError("an invite link starts with https://")
+            if not text.startswith("https://"):  # what the platforms give; never plain http
+                raise InvalidInputError(N_("an invite link starts with https://"))
             sealer = unlocker_of(registry).sealer(registry_key(tx.conn, registry))
             sealed = sealer.seal("groups", "invite_sealed", row.id, text.encode())
         tx.conn.execute(
