@@ -16,6 +16,7 @@ from vault.crypto import sshsig
 from vault.crypto.safety import safety_code
 from vault.crypto.signed import SignedDocument, require, require_id
 from vault.errors import SignatureError
+from vault.model import N_
 
 if TYPE_CHECKING:
     from vault.records.identities import Imported
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 
 MAGIC = "HANDOVER-IDENTITY-CARD/1"
 NAMESPACE = "handover.card.v1"
-BAD = "the identity card is damaged or not authentic"
+BAD = N_("the identity card is damaged or not authentic")
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from vault.canonical import canonical
 from vault.crypto import sshsig
 from vault.crypto.signed import SignedDocument, require, require_id
 from vault.errors import SignatureError
+from vault.model import N_
 
 if TYPE_CHECKING:
     from vault.exchange.handovers import Claimed, Completed, Reported, ReportFacts, Witnessed
@@ -34,11 +35,11 @@ if TYPE_CHECKING:
 
 RECEIPT_MAGIC = "HANDOVER-RECEIPT/1"
 RECEIPT_NAMESPACE = "handover.receipt.v1"
-RECEIPT_BAD = "the receipt is damaged or not authentic"
+RECEIPT_BAD = N_("the receipt is damaged or not authentic")
 REPORT_MAGIC = "HANDOVER-ROTATION-REPORT/2"
 REPORT_MAGIC_V1 = "HANDOVER-ROTATION-REPORT/1"
 REPORT_NAMESPACE = "handover.rotation.v1"
-REPORT_BAD = "the rotation report is damaged or not authentic"
+REPORT_BAD = N_("the rotation report is damaged or not authentic")
 REPEATED = ("packet_id", "created", "expires", "from", "to", "escrow")
 REPEATED_V2 = (*REPEATED, "capacity", "reason", "sequence", "previous")
 

@@ -44,7 +44,7 @@ from vault.crypto.signed import (
     split_signature,
 )
 from vault.errors import SignatureError
-from vault.model import as_dict
+from vault.model import N_, as_dict
 
 if TYPE_CHECKING:
     from vault.records.custody import PacketFacts
@@ -57,7 +57,7 @@ NAMESPACE = "handover.packet.v2"
 # capacity and the handover chain.
 MAGIC_V1 = "HANDOVER-PACKET/1"
 NAMESPACE_V1 = "handover.packet.v1"
-BAD = "the packet is damaged or not authentic"
+BAD = N_("the packet is damaged or not authentic")
 AGE_BEGIN = b"-----BEGIN AGE ENCRYPTED FILE-----\n"
 AGE_END = b"-----END AGE ENCRYPTED FILE-----\n"
 AGE_LINE = re.compile(rb"^[A-Za-z0-9+/=]{1,64}\Z")

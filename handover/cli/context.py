@@ -147,14 +147,17 @@ def report(exc: Exception) -> int:
 
 
 def _say_error(message: str, code: int) -> int:
-    """One line on stderr: text for a person, or, when the command was asked for JSON, a JSON
-    object a script can read (``{"error": ..., "code": ...}``)."""
+    """One line on stderr: text for a person, in the language in use where the catalogs hold
+    it (the core's messages that carry no values), or, when the command was asked for JSON, a
+    JSON object a script can read (``{"error": ..., "code": ...}``), always in English."""
     if RUN.json_errors:
         import json
 
         typer.echo(json.dumps({"error": message, "code": code}, ensure_ascii=False), err=True)
     else:
-        typer.echo(f"handover: {message}", err=True)
+        from handover.i18n import translate
+
+        typer.echo(f"handover: {translate(message)}", err=True)
     return code
 
 

@@ -2,9 +2,10 @@
 concerns.
 
 The message is the core's own (:class:`vault.errors.VaultError`,
-:class:`handover.errors.HandoverError`), made inert like every other text from the core; the
-page adds no rule. Which field it concerns is read from the message: the field it names, or the
-value it quotes; a message that names none stands above the form.
+:class:`handover.errors.HandoverError`), made inert like every other text from the core, in the
+page's language where the catalogs hold it; the page adds no rule. Which field it concerns is
+read from the message: the field it names, or the value it quotes; a message that names none
+stands above the form.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ def message_of(exc: BaseException) -> str | None:
     """The one-line message of a deliberate error, as the command line shows it; ``None`` for
     anything else (whose text is never shown)."""
     from handover.errors import HandoverError
+    from handover.i18n import translate
     from handover.output import inert
     from vault.errors import VaultError
 
     if isinstance(exc, (HandoverError, VaultError)):
-        return inert(exc.message)
+        return translate(inert(exc.message))
     return None
 
 

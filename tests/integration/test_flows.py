@@ -10,6 +10,7 @@ audit of the post is clean.
 from __future__ import annotations
 
 import gettext
+import json
 import shutil
 import subprocess
 import time
@@ -127,6 +128,36 @@ def test_give_and_take_with_options_only(office: Office, tmp_path: Path, lang: s
     assert shown["password"] not in ("X-Handed-Over-1", None)
     assert shown["totp"]["secret"] == NEW_SEED
     the_end(office, folder)
+
+
+@pytest.mark.parametrize("lang", ["gu", "hi"])
+def test_the_core_refuses_in_the_officer_s_language(
+    office: Office, tmp_path: Path, lang: str
+) -> None:
+    """A packet cut short on the way and a wrong passphrase are told in the language of the
+    flow (the core's messages that carry no values are in the catalogs); a script that asks
+    for JSON gets them in English, as before."""
+    from handover.packet import BAD
+    from vault.crypto.unlock import WRONG
+
+    tr = catalog(lang).gettext
+    assert tr(BAD) != BAD and tr(WRONG) != WRONG
+    office.a.ok("give", "--to-card", str(office.card), "--confirmed", "call", "--yes",
+                "--out-dir", str(tmp_path))  # fmt: skip
+    (folder,) = (p for p in tmp_path.iterdir() if p.name.startswith("handover-"))
+    packet = folder / f"{POST}.handover"
+    cut = tmp_path / "cut.handover"
+    cut.write_bytes(packet.read_bytes()[: packet.stat().st_size // 2])
+    take = ("--lang", lang, "take", "--confirmed", "call", "--yes")
+    assert office.b.fails(*take, str(cut)) == f"handover: {tr(BAD)}"
+    wrong = tmp_path / "wrong"
+    wrong.write_text("not the passphrase\n")
+    line = office.b.fails(*take, str(packet), env={"HANDOVER_PASSPHRASE_FILE": str(wrong)})
+    assert line == f"handover: {tr(WRONG)}"
+    assert office.b.json("account", "list") == []  # nothing claimed (the card is recorded)
+    in_lang = {"HANDOVER_LANG": lang, "HANDOVER_PASSPHRASE_FILE": str(wrong)}
+    as_json = office.b.run("backup", "-o", str(tmp_path / "b"), "--json", env=in_lang)
+    assert json.loads(as_json.stderr) == {"error": WRONG, "code": 1}
 
 
 def test_take_can_be_left_and_resumed(office: Office, tmp_path: Path) -> None:

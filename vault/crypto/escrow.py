@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from vault.crypto import identity_file
 from vault.errors import AlreadyExistsError, InvalidInputError, NotFoundError, SealError
+from vault.model import N_
 from vault.store import reads
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ def new_identity(path: Path, passphrase: str, label: str) -> str:
     import pyrage
 
     if not passphrase:
-        raise InvalidInputError("the escrow identity needs a passphrase of its own")
+        raise InvalidInputError(N_("the escrow identity needs a passphrase of its own"))
     return identity_file.write_escrow_file(
         path, str(pyrage.x25519.Identity.generate()), label, passphrase
     )
@@ -105,8 +106,10 @@ def decrypt(armored: str, identity: identity_file.LocalIdentity) -> bytes:
         return bytes(pyrage.decrypt(armored.encode("ascii"), [identity.age]))
     except (pyrage.DecryptError, UnicodeEncodeError, ValueError):
         raise SealError(
-            "this escrow identity does not open the escrow copy (another department's key, "
-            "or the copy was altered)"
+            N_(
+                "this escrow identity does not open the escrow copy (another department's key, "
+                "or the copy was altered)"
+            )
         ) from None
 
 

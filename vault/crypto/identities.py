@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from vault.crypto import postkeys, sshsig
 from vault.crypto.unlock import given_unlocker, open_sealed
 from vault.errors import InvalidInputError, NotFoundError, SignatureError
-from vault.model import as_dict
+from vault.model import N_, as_dict
 from vault.store import queries, reads, schema
 
 if TYPE_CHECKING:
@@ -91,8 +91,10 @@ def own_identity(conn: sa.Connection, registry: Registry, officer: str | None) -
         )
     if not rows:
         raise NotFoundError(
-            "no officer identity is at hand: create one with 'handover identity create "
-            "--officer ID', or give your identity file with --identity"
+            N_(
+                "no officer identity is at hand: create one with 'handover identity create "
+                "--officer ID', or give your identity file with --identity"
+            )
         )
     if len(rows) > 1:
         names = ", ".join(r.service_id for r in rows)
@@ -111,7 +113,7 @@ def check_public(age_recipient: str, signing_key: str) -> str:
     try:
         return sshsig.PublicKey.parse(signing_key).fingerprint
     except SignatureError:
-        raise InvalidInputError("the signing key is not an ssh-ed25519 public key") from None
+        raise InvalidInputError(N_("the signing key is not an ssh-ed25519 public key")) from None
 
 
 def retire_current(tx: Tx, officer_id: uuid.UUID) -> None:

@@ -28,7 +28,7 @@ from vault.crypto.slots import (
 )
 from vault.crypto.unlock import Unlocker, registry_key, try_keyring, unlocker_of
 from vault.errors import ConflictError, InvalidInputError, NotFoundError
-from vault.model import as_dict, redacted
+from vault.model import N_, as_dict, redacted
 from vault.store import bulk, schema
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ def add_slot(
     """Add a way in. ``announce`` shows the result (a new recovery code above all) *before* the
     change commits: if it cannot be shown, nothing changes."""
     if kind not in ("passphrase", "recovery", "keyring"):
-        raise InvalidInputError("a slot is passphrase, recovery or keyring")
+        raise InvalidInputError(N_("a slot is passphrase, recovery or keyring"))
     with registry.write() as tx:
         key = registry_key(tx.conn, registry)
         before = {s.id for s in slots_of(tx.conn, key.id)}
@@ -105,10 +105,10 @@ def remove_slot(registry: Registry, ref: str) -> Slot:
         slot = _slot_label_or_id(tx.conn, key.id, ref)
         rest = [s for s in slots_of(tx.conn, key.id) if s.id != slot.id]
         if not rest:
-            raise ConflictError("this is the last key slot: add another before removing it")
+            raise ConflictError(N_("this is the last key slot: add another before removing it"))
         if not any(s.kind in ("passphrase", "recovery") for s in rest):
             raise ConflictError(
-                "the keyring must not be the only way in: keep a passphrase or recovery slot"
+                N_("the keyring must not be the only way in: keep a passphrase or recovery slot")
             )
         tx.conn.execute(schema.key_slots.delete().where(schema.key_slots.c.id == slot.id))
         tx.log(
@@ -140,14 +140,14 @@ def change_passphrase(
                 passphrase_slots if len(passphrase_slots) == 1 else []
             )
             if not candidates:
-                raise InvalidInputError("several passphrase slots exist: name one with --slot")
+                raise InvalidInputError(N_("several passphrase slots exist: name one with --slot"))
             slot = candidates[0]
         if slot.kind != "passphrase":
             raise InvalidInputError(f"slot {slot.label!r} is a {slot.kind} slot, not a passphrase")
         params = kdf.new_passphrase_params()
         secret = new_passphrase()
         if not secret:
-            raise InvalidInputError("a passphrase cannot be empty")
+            raise InvalidInputError(N_("a passphrase cannot be empty"))
         wrapped = wrap(kdf.derive_passphrase_key(secret, params), slot.id, key, "passphrase")
         s = schema.key_slots
         tx.conn.execute(
@@ -298,8 +298,10 @@ def rotate_in(
         kept.append(slot.label)
     if not any(s.kind in ("passphrase", "recovery") for s in slots_of(tx.conn, new.id)):
         raise ConflictError(
-            "rotation would leave only the keyring: give the passphrase "
-            "(--passphrase-file) so that its slot is kept"
+            N_(
+                "rotation would leave only the keyring: give the passphrase "
+                "(--passphrase-file) so that its slot is kept"
+            )
         )
     tx.log(
         "key.rotate",

@@ -13,6 +13,7 @@ import base64
 from typing import Any
 
 from vault.errors import KeyringError
+from vault.model import N_
 
 SERVICE = "handover"
 INSECURE_MODULE_PREFIXES = ("keyrings.alt",)
@@ -40,8 +41,10 @@ def backend() -> Any:
     parts = list(active.backends) if isinstance(active, chainer.ChainerBackend) else [active]
     if not parts:
         raise KeyringError(
-            "no OS keyring is available (start a Secret Service such as gnome-keyring, "
-            "or use the passphrase)"
+            N_(
+                "no OS keyring is available (start a Secret Service such as gnome-keyring, "
+                "or use the passphrase)"
+            )
         )
     for part in parts:
         reason = _insecure(part)

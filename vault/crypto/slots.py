@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from vault.crypto import kdf, oskeyring
 from vault.crypto.seal import DataKey
 from vault.errors import InvalidInputError, NotFoundError
-from vault.model import as_dict
+from vault.model import N_, as_dict
 from vault.store import reads, settings
 
 if TYPE_CHECKING:
@@ -110,7 +110,7 @@ def insert_slot(
 
 def add_passphrase_slot(tx: Tx, key: DataKey, passphrase: str, label: str = "passphrase") -> None:
     if not passphrase:
-        raise InvalidInputError("a passphrase cannot be empty")
+        raise InvalidInputError(N_("a passphrase cannot be empty"))
     slot_id = uuid.uuid4()
     params = kdf.new_passphrase_params()
     kek = kdf.derive_passphrase_key(passphrase, params)
@@ -180,7 +180,7 @@ def create_registry_key(
 def registry_key_id(conn: Any) -> uuid.UUID:
     key_id = reads.scalar(conn, "registry_key_id")
     if key_id is None:
-        raise NotFoundError("this registry has no data key")
+        raise NotFoundError(N_("this registry has no data key"))
     return uuid.UUID(str(key_id))
 
 

@@ -18,12 +18,13 @@ import struct
 from typing import NamedTuple
 
 from vault.errors import SignatureError
+from vault.model import N_
 
 MAGIC = b"SSHSIG"
 BEGIN = "-----BEGIN SSH SIGNATURE-----"
 END = "-----END SSH SIGNATURE-----"
 KEY_TYPE = b"ssh-ed25519"
-INVALID = "the signature does not verify"
+INVALID = N_("the signature does not verify")
 
 
 def _string(data: bytes) -> bytes:
@@ -77,11 +78,11 @@ class PublicKey(NamedTuple):
     def parse(cls, text: str) -> PublicKey:
         parts = text.strip().split()
         if len(parts) < 2 or parts[0] != KEY_TYPE.decode():
-            raise SignatureError("not an ssh-ed25519 public key")
+            raise SignatureError(N_("not an ssh-ed25519 public key"))
         try:
             blob = base64.b64decode(parts[1], validate=True)
         except (binascii.Error, ValueError):
-            raise SignatureError("not an ssh-ed25519 public key") from None
+            raise SignatureError(N_("not an ssh-ed25519 public key")) from None
         return cls.from_blob(blob)
 
     @classmethod
@@ -113,7 +114,7 @@ def sign(private_openssh_pem: bytes, namespace: str, message: bytes) -> str:
 
     key = serialization.load_ssh_private_key(private_openssh_pem, password=None)
     if not isinstance(key, Ed25519PrivateKey):
-        raise SignatureError("only Ed25519 signing keys are supported")
+        raise SignatureError(N_("only Ed25519 signing keys are supported"))
     raw_public = key.public_key().public_bytes(
         serialization.Encoding.Raw, serialization.PublicFormat.Raw
     )

@@ -14,6 +14,7 @@ from typing import NamedTuple
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from vault.errors import InvalidInputError
+from vault.model import N_
 
 ALGORITHMS = ("SHA1", "SHA256", "SHA512")
 MIN_SEED_BYTES = 10  # 80 bits
@@ -85,7 +86,7 @@ def _clean_secret(value: str) -> str:
     over a 100,000-row import, slow): letters A-Z and 2-7, a length base32 can have."""
     cleaned = "".join(value.split()).upper().rstrip("=")
     if not BASE32.match(cleaned) or len(cleaned) % 8 in (1, 3, 6):
-        raise InvalidInputError("the TOTP seed is not valid base32")
+        raise InvalidInputError(N_("the TOTP seed is not valid base32"))
     bits = len(cleaned) * 5 // 8 * 8
     if bits < MIN_SEED_BYTES * 8:
         raise InvalidInputError(f"the TOTP seed has {bits} bits; at least 80 are needed")
@@ -96,7 +97,7 @@ def parse(text: str) -> TotpSeed:
     """A seed from an ``otpauth://totp/...`` URI or a bare base32 secret."""
     text = text.strip()
     if not text:
-        raise InvalidInputError("no TOTP seed was given on standard input")
+        raise InvalidInputError(N_("no TOTP seed was given on standard input"))
     if not text.lower().startswith("otpauth://"):
         return TotpSeed(_clean_secret(text))
     parts = urlsplit(text)
@@ -104,7 +105,7 @@ def parse(text: str) -> TotpSeed:
         raise InvalidInputError(f"only otpauth://totp/ is supported, not {parts.netloc!r}")
     query = {k.lower(): v[-1] for k, v in parse_qs(parts.query).items()}
     if "secret" not in query:
-        raise InvalidInputError("the otpauth URI has no secret")
+        raise InvalidInputError(N_("the otpauth URI has no secret"))
     algorithm = query.get("algorithm", "SHA1").upper()
     if algorithm not in ALGORITHMS:
         raise InvalidInputError(
@@ -114,7 +115,7 @@ def parse(text: str) -> TotpSeed:
         digits = int(query.get("digits", "6"))
         period = int(query.get("period", "30"))
     except ValueError:
-        raise InvalidInputError("digits and period of an otpauth URI must be numbers") from None
+        raise InvalidInputError(N_("digits and period of an otpauth URI must be numbers")) from None
     if not 6 <= digits <= 8:
         raise InvalidInputError(f"TOTP codes have 6 to 8 digits, not {digits}")
     if not 1 <= period <= 3600:

@@ -18,6 +18,7 @@ from vault.crypto import identity_file, kdf, oskeyring
 from vault.crypto.seal import DataKey, Sealer, key_id_of
 from vault.crypto.slots import registry_key_id, slot_ad, slots_of, unwrap
 from vault.errors import AccessError, InvalidInputError, KeyringError, UnlockError
+from vault.model import N_
 from vault.store import settings
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
     from vault.store.storage import Registry
 
-WRONG = "wrong passphrase or recovery code"
+WRONG = N_("wrong passphrase or recovery code")
 
 
 @dataclass
@@ -60,8 +61,10 @@ class Unlocker:
                 self._passphrase = self.prompt("Registry passphrase or recovery code")
             else:
                 raise UnlockError(
-                    "the registry is locked: give --passphrase-file or set "
-                    "HANDOVER_PASSPHRASE_FILE (no terminal to ask on)"
+                    N_(
+                        "the registry is locked: give --passphrase-file or set "
+                        "HANDOVER_PASSPHRASE_FILE (no terminal to ask on)"
+                    )
                 )
             if not self._passphrase:
                 raise UnlockError(WRONG)
@@ -135,7 +138,7 @@ def unlocker_of(registry: Registry) -> Unlocker:
     """The registry's unlocker, typed; a registry opened without one is locked."""
     found = given_unlocker(registry)
     if found is None:
-        raise UnlockError("the registry is locked and no way to unlock it was given")
+        raise UnlockError(N_("the registry is locked and no way to unlock it was given"))
     return found
 
 
@@ -206,13 +209,13 @@ def try_secret(
 def unlock(conn: sa.Connection, unlocker: Unlocker | None, key_id: uuid.UUID) -> DataKey:
     """The data key ``key_id``, opened with whatever the user has, or :class:`UnlockError`."""
     if unlocker is None:
-        raise UnlockError("the registry is locked and no way to unlock it was given")
+        raise UnlockError(N_("the registry is locked and no way to unlock it was given"))
     known = unlocker.known(key_id)
     if known is not None:
         return known
     slots = slots_of(conn, key_id)
     if not slots:
-        raise AccessError("no key slot opens these secrets")
+        raise AccessError(N_("no key slot opens these secrets"))
     for slot in slots:
         key = None
         if slot.kind == "age" and unlocker.identity_spec:
@@ -224,7 +227,10 @@ def unlock(conn: sa.Connection, unlocker: Unlocker | None, key_id: uuid.UUID) ->
             return unlocker.remember(key)
     if not any(s.kind in ("passphrase", "recovery") for s in slots):
         raise AccessError(
-            "none of your identities can open these secrets: they belong to a post you do not hold"
+            N_(
+                "none of your identities can open these secrets: they belong to a post you do "
+                "not hold"
+            )
         )
     found = try_secret(unlocker, slots, unlocker.passphrase())
     if found is None:

@@ -34,12 +34,12 @@ from vault.crypto.slots import slots_of
 from vault.crypto.unlock import WRONG, Unlocker, registry_key, try_secret
 from vault.errors import RegistryError, SignatureError, UnlockError
 from vault.log.verify import verify_chain
-from vault.model import as_dict
+from vault.model import N_, as_dict
 from vault.store import files, migrations, schema, settings, storage
 from vault.store.location import Location, data_folder
 
 MAGIC = b"HANDOVER-BACKUP/1"
-BAD = "the backup is damaged or not authentic"
+BAD = N_("the backup is damaged or not authentic")
 INFO = b"handover-backup-v1"
 
 

@@ -73,8 +73,10 @@ def admit_claim(tx: Tx, facts: PacketFacts) -> Any:
     the packet is addressed to."""
     if facts.format < 2:
         raise AuthorityError(
-            "this packet was made by an older handover (format 1, without the signer's capacity "
-            "and the post's handover chain): ask the sender for a new packet"
+            N_(
+                "this packet was made by an older handover (format 1, without the signer's "
+                "capacity and the post's handover chain): ask the sender for a new packet"
+            )
         )
     authority.known_signer(tx.conn, facts.sender, sshsig.PublicKey.parse(facts.sender_key))
     authority.check_times(tx.registry, facts.created, facts.expires)
@@ -94,7 +96,7 @@ def _own_recipient(tx: Tx, facts: PacketFacts) -> Any:
             facts.recipient_fingerprint is None and row.service_id == facts.recipient
         ):
             if row.service_id != facts.recipient:
-                raise SignatureError("the packet is damaged or not authentic")
+                raise SignatureError(N_("the packet is damaged or not authentic"))
             return row
     raise AuthorityError(
         f"this packet is addressed to {facts.recipient}, not to an officer whose identity this "
@@ -334,7 +336,7 @@ def receipt(tx: Tx, facts: ReceiptFacts) -> Completed:
     record = authority.packet_of_receipt(tx.conn, facts.packet_id)
     post = posts.row_by_slug(tx.conn, facts.post)
     if record.packet_sha256 != facts.packet_sha256 or record.post_id != post.id:
-        raise SignatureError("the receipt is damaged or not authentic")
+        raise SignatureError(N_("the receipt is damaged or not authentic"))
     authority.check_receipt_signer(tx.conn, record, facts.officer, facts.key)
     if record.completed_at is not None:
         raise AuthorityError(
@@ -421,7 +423,7 @@ def report(tx: Tx, facts: ReportFacts) -> Reported:
         try:
             ref = AccountRef(parse_platform(entry["platform"]), entry["handle"])
         except (KeyError, TypeError, ValueError, NotFoundError) as exc:
-            raise SignatureError("the rotation report is damaged or not authentic") from exc
+            raise SignatureError(N_("the rotation report is damaged or not authentic")) from exc
         row = tx.conn.execute(
             sa.select(a).where(a.c.platform == ref.platform.value, a.c.handle_key == ref.key)
         ).first()

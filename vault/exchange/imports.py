@@ -30,6 +30,7 @@ from vault.exchange.rows import (
     template,
     template_sheets,
 )
+from vault.model import N_
 
 if TYPE_CHECKING:
     from vault.store.storage import Registry
@@ -62,7 +63,7 @@ def run(
     sheet = read_table_file(path)
     extra = read_table_file(secrets_path) if secrets_path is not None else None
     if extra is not None and kind != "accounts":
-        raise InvalidInputError("--secrets goes with 'import accounts'")
+        raise InvalidInputError(N_("--secrets goes with 'import accounts'"))
     importer = IMPORTERS[kind]
     with registry.write() as tx:
         counts = importer(tx, RowReader(sheet.name, kind), sheet, extra, dry_run, progress)

@@ -16,7 +16,7 @@ from vault.crypto import sshsig
 from vault.crypto.signed import SignedDocument, require
 from vault.errors import InvalidInputError, SignatureError
 from vault.log.verify import Checkpoint, Verification, verify_chain
-from vault.model import as_dict
+from vault.model import N_, as_dict
 from vault.store import journal, reads, settings
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 MAGIC = "HANDOVER-LOG-CHECKPOINT/1"
 NAMESPACE = "handover.checkpoint.v1"
-BAD = "the checkpoint is damaged or not authentic"
+BAD = N_("the checkpoint is damaged or not authentic")
 
 
 class Signed(NamedTuple):
@@ -154,7 +154,7 @@ def gather(conn: Any, files: list[bytes]) -> list[Checkpoint]:
     for data in files:
         signed, key = read(data)
         if signed.registry_id != registry_id:
-            raise InvalidInputError("the checkpoint file belongs to another registry")
+            raise InvalidInputError(N_("the checkpoint file belongs to another registry"))
         _trusted(conn, signed, key)
         found.append(Checkpoint(signed.size, signed.head, f"of {signed.created} (file)"))
     return found

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from vault.errors import InvalidInputError, NotFoundError
+from vault.model import N_
 from vault.records import accounts, groups, officers, posts
 from vault.store import queries, schema
 from vault.store.journal import iso, parse_entry
@@ -125,6 +126,6 @@ def list_entries(
         ref = None
         if obj:
             if not obj.strip():
-                raise InvalidInputError("--object is empty")
+                raise InvalidInputError(N_("--object is empty"))
             ids, ref = _object_ids(conn, obj.strip())
         return list(list_events(conn, since=start, object_ids=ids, object_ref=ref))

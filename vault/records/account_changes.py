@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from vault.errors import AlreadyExistsError, InvalidInputError, PersonalContactError
 from vault.model import (
+    N_,
     Account,
     AccountKind,
     AccountRef,
@@ -165,9 +166,9 @@ def _record_overrides(
 
 def _check_kind(merged: dict[str, Any]) -> None:
     if merged["kind"] == AccountKind.PERSONAL.value and merged.get("officer_id") is None:
-        raise InvalidInputError("a personal account needs --officer, the officer it belongs to")
+        raise InvalidInputError(N_("a personal account needs --officer, the officer it belongs to"))
     if merged["kind"] == AccountKind.OFFICIAL.value and merged.get("disclaimer") is not None:
-        raise InvalidInputError("the 'views are my own' disclaimer is for personal accounts")
+        raise InvalidInputError(N_("the 'views are my own' disclaimer is for personal accounts"))
 
 
 def add_in(

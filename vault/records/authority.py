@@ -34,7 +34,7 @@ import sqlalchemy as sa
 
 from vault.crypto import identities, sshsig
 from vault.errors import AuthorityError, NotFoundError
-from vault.model import handle_key
+from vault.model import N_, handle_key
 from vault.records import custody, members, officers, posts
 from vault.records.custody import PacketFacts
 from vault.store import bulk, journal, schema
@@ -88,8 +88,10 @@ def signer_for_packet(
         if holder is not None and holder[0] in at_hand:
             if reason:
                 raise AuthorityError(
-                    "--reason is for an IT cell member signing for the department; the holder "
-                    "signs without one"
+                    N_(
+                        "--reason is for an IT cell member signing for the department; the holder "
+                        "signs without one"
+                    )
                 )
             return Signer(at_hand[holder[0]], HOLDER, None)
         raise AuthorityError(
@@ -100,8 +102,10 @@ def signer_for_packet(
     if holder is not None and row.service_id == holder[0]:
         if reason:
             raise AuthorityError(
-                "--reason is for an IT cell member signing for the department; the holder "
-                "signs without one"
+                N_(
+                    "--reason is for an IT cell member signing for the department; the holder "
+                    "signs without one"
+                )
             )
         return Signer(row, HOLDER, None)
     if members.is_member(conn, row.officer_id):
@@ -142,8 +146,10 @@ def check_times(registry: Registry, created: dt.datetime, expires: dt.datetime) 
     """
     if expires - created > MAX_LIFETIME or expires <= created:
         raise AuthorityError(
-            "this packet claims a lifetime of more than 90 days (or none): it was not made "
-            "by handover as it is; ask the sender for a new one"
+            N_(
+                "this packet claims a lifetime of more than 90 days (or none): it was not made "
+                "by handover as it is; ask the sender for a new one"
+            )
         )
     system = registry.system_now()
     if created > system + MAX_AHEAD:
@@ -294,7 +300,7 @@ def check_report(
         )
     r = schema.reports
     if conn.execute(sa.select(r.c.id).where(r.c.sha256 == sha256)).first():
-        raise AuthorityError("this rotation report was already recorded")
+        raise AuthorityError(N_("this rotation report was already recorded"))
     newest = conn.execute(
         sa.select(sa.func.max(r.c.reported_at)).where(r.c.post_id == post.id)
     ).scalar()

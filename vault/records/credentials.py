@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from vault.crypto import totp
 from vault.errors import ConflictError, InvalidInputError
-from vault.model import Account, TwoFactor, as_dict, redacted
+from vault.model import N_, Account, TwoFactor, as_dict, redacted
 from vault.records import accounts
 from vault.records.sealing import COLUMNS, open_value, seal_value
 from vault.store import schema
@@ -53,7 +53,7 @@ def set_password(registry: Registry, ref: str, password: str, *, rotate: bool = 
     handover cannot be recorded without one.
     """
     if not password:
-        raise InvalidInputError("the password is empty")
+        raise InvalidInputError(N_("the password is empty"))
     with registry.write() as tx:
         row = accounts.row_by_ref(tx.conn, ref)
         if rotate and open_value(tx.conn, registry, row, "password") == password:
@@ -84,7 +84,7 @@ def set_totp(registry: Registry, ref: str, text: str) -> tuple[Account, totp.Tot
 def set_recovery_codes(registry: Registry, ref: str, text: str) -> tuple[Account, int]:
     codes = [line.strip() for line in text.splitlines() if line.strip()]
     if not codes:
-        raise InvalidInputError("no recovery codes were given on standard input")
+        raise InvalidInputError(N_("no recovery codes were given on standard input"))
     with registry.write() as tx:
         row = accounts.row_by_ref(tx.conn, ref)
         _store(tx, row, "recovery_codes", json.dumps(codes), {})
@@ -93,7 +93,7 @@ def set_recovery_codes(registry: Registry, ref: str, text: str) -> tuple[Account
 
 def set_notes(registry: Registry, ref: str, text: str) -> Account:
     if not text.strip():
-        raise InvalidInputError("the notes are empty")
+        raise InvalidInputError(N_("the notes are empty"))
     with registry.write() as tx:
         row = accounts.row_by_ref(tx.conn, ref)
         _store(tx, row, "notes", text, {})
@@ -143,6 +143,6 @@ def totp_code(registry: Registry, ref: str, at: int | None = None) -> tuple[str,
             )
         when = int(registry.clock().timestamp()) if at is None else at
     if when < 0:
-        raise InvalidInputError("--at must be a Unix time of 0 or later")
+        raise InvalidInputError(N_("--at must be a Unix time of 0 or later"))
     code, remaining = totp.TotpSeed.from_json(seed_json).code(when)
     return code, remaining, when

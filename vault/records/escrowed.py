@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from vault.crypto import escrow
 from vault.crypto.identity_file import LocalIdentity
 from vault.errors import InvalidInputError, NotFoundError, SealError
-from vault.model import ESCROW_OPENED, AccountRef, as_dict, parse_platform
+from vault.model import ESCROW_OPENED, N_, AccountRef, as_dict, parse_platform
 from vault.records import posts
 from vault.records.sealing import sealed_secrets
 from vault.store import schema, settings
@@ -98,7 +98,9 @@ def open_latest(registry: Registry, post_slug: str, identity: LocalIdentity, rea
     """Break-glass: open the post's newest escrow copy and seal its secrets here, for rotation."""
     reason = reason.strip()
     if not reason:
-        raise InvalidInputError("opening escrow is break-glass: give --reason (why, on whose word)")
+        raise InvalidInputError(
+            N_("opening escrow is break-glass: give --reason (why, on whose word)")
+        )
     a = schema.accounts
     with registry.write() as tx:
         post = posts.row_by_slug(tx.conn, post_slug)
@@ -116,7 +118,7 @@ def open_latest(registry: Registry, post_slug: str, identity: LocalIdentity, rea
                 for i in content["accounts"]
             ]
         except (ValueError, KeyError, TypeError, InvalidInputError):
-            raise SealError("the escrow copy is damaged") from None
+            raise SealError(N_("the escrow copy is damaged")) from None
         days = settings.read(tx.conn, "rotation_deadline_days")
         deadline = tx.now + dt.timedelta(days=days)
         opened, skipped = [], []

@@ -14,7 +14,7 @@ from vault.crypto import identities, postkeys, sshsig
 from vault.crypto.identities import Identity, current, to_identity
 from vault.crypto.safety import safety_code
 from vault.errors import AuthorityError, ConflictError, InvalidInputError, NotFoundError
-from vault.model import as_dict
+from vault.model import N_, as_dict
 from vault.records import officers
 from vault.store import queries, schema
 
@@ -39,8 +39,10 @@ def create(
         officer = officers.row_by_service_id(tx.conn, service_id)
         if keep is None and postkeys.per_post(tx.conn):
             raise InvalidInputError(
-                "on a shared registry your private keys stay on your machine: give "
-                "--identity-file PATH (or --keyring)"
+                N_(
+                    "on a shared registry your private keys stay on your machine: give "
+                    "--identity-file PATH (or --keyring)"
+                )
             )
         existing = current(tx.conn, officer.id)
         if existing is not None and not replace:
@@ -172,8 +174,10 @@ def import_public(
                 )
         if not (confirmed or "").strip():
             raise InvalidInputError(
-                "confirm the card's safety code with the officer first, and say how: "
-                '--confirmed TEXT (for example "phone call with Asha Mehta, 2026-12-01")'
+                N_(
+                    "confirm the card's safety code with the officer first, and say how: "
+                    '--confirmed TEXT (for example "phone call with Asha Mehta, 2026-12-01")'
+                )
             )
         if officer is None:
             officers.add_in(tx, service_id, officers.OfficerFields(name=name, grade=grade))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from vault.errors import ConflictError, InvalidInputError
-from vault.model import AccountRef
+from vault.model import N_, AccountRef
 from vault.records import accounts, groups, officers, posts
 from vault.store import schema
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 def _reason(text: str | None) -> str:
     reason = " ".join((text or "").split())
     if not reason:
-        raise InvalidInputError("give the reason with --reason (it is kept with the record)")
+        raise InvalidInputError(N_("give the reason with --reason (it is kept with the record)"))
     return reason[:500]
 
 

@@ -22,7 +22,7 @@ from vault.crypto.keyadmin import rotate_in
 from vault.crypto.slots import add_age_slot, age_recipient, slots_of
 from vault.crypto.unlock import registry_key
 from vault.errors import ConflictError, InvalidInputError, NotFoundError
-from vault.model import as_dict, redacted
+from vault.model import N_, as_dict, redacted
 from vault.records import officers
 from vault.records.posts import row_by_slug
 from vault.records.sealing import mark_rotation_due
@@ -181,7 +181,9 @@ def rewrap_posts(registry: Registry, post_slug: str | None = None) -> dict[str, 
     their identity late): one post, or every post; returns the labels added, by post."""
     with registry.write() as tx:
         if not postkeys.per_post(tx.conn):
-            raise InvalidInputError("this registry has one key for everything, not per-post keys")
+            raise InvalidInputError(
+                N_("this registry has one key for everything, not per-post keys")
+            )
         slugs = {r.id: r.slug for r in tx.conn.execute(sa.select(schema.posts))}
         ids = (
             [row_by_slug(tx.conn, post_slug).id] if post_slug else postkeys.posts_with_keys(tx.conn)

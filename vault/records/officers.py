@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from vault.crypto import postkeys
 from vault.errors import AlreadyExistsError, ConflictError, InvalidInputError, NotFoundError
-from vault.model import Officer, Tenure, as_dict, slug
+from vault.model import N_, Officer, Tenure, as_dict, slug
 from vault.records import custody, posts
 from vault.records.contacts import load_official, normalise_email, normalise_phone
 from vault.store import reads, schema
@@ -79,7 +79,7 @@ def _clean(tx: Tx, fields: OfficerFields) -> dict[str, Any]:
     values: dict[str, Any] = {}
     if fields.name is not None:
         if not fields.name.strip():
-            raise InvalidInputError("an officer needs a name")
+            raise InvalidInputError(N_("an officer needs a name"))
         values["name"] = fields.name.strip()
     if fields.grade is not None:
         values["grade"] = fields.grade.strip() or None
@@ -104,7 +104,7 @@ def add_in(tx: Tx, service_id: str, fields: OfficerFields) -> uuid.UUID:
     if tx.conn.execute(sa.select(t.c.id).where(t.c.service_id == key)).first():
         raise AlreadyExistsError(f"officer {key!r} already exists")
     if not fields.name:
-        raise InvalidInputError("a new officer needs --name")
+        raise InvalidInputError(N_("a new officer needs --name"))
     values = _clean(tx, fields)
     officer_id = uuid.uuid4()
     tx.conn.execute(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import sqlalchemy as sa
 
 from vault.errors import AlreadyExistsError, InvalidInputError, NotFoundError
-from vault.model import Level, Post, Tenure, as_dict, parse_level, slug
+from vault.model import N_, Level, Post, Tenure, as_dict, parse_level, slug
 from vault.records.contacts import load_official, normalise_email, normalise_phone
 from vault.store import reads, schema
 from vault.store.settings import read as read_setting
@@ -89,7 +89,7 @@ def _clean(tx: Tx, fields: PostFields, current: Any | None) -> dict[str, Any]:
     values: dict[str, Any] = {}
     if fields.title is not None:
         if not fields.title.strip():
-            raise InvalidInputError("a post needs a title")
+            raise InvalidInputError(N_("a post needs a title"))
         values["title"] = fields.title.strip()
     if fields.level is not None:
         values["level"] = parse_level(fields.level).value
@@ -113,7 +113,7 @@ def _clean(tx: Tx, fields: PostFields, current: Any | None) -> dict[str, Any]:
     level = values.get("level", current.level if current is not None else None)
     district = values.get("district", current.district if current is not None else None)
     if level == Level.DISTRICT and not district:
-        raise InvalidInputError("a district-level post needs --district")
+        raise InvalidInputError(N_("a district-level post needs --district"))
     return values
 
 
@@ -123,7 +123,7 @@ def add_in(tx: Tx, post_slug: str, fields: PostFields) -> uuid.UUID:
     if tx.conn.execute(sa.select(t.c.id).where(t.c.slug == key)).first():
         raise AlreadyExistsError(f"post {key!r} already exists")
     if fields.title is None or fields.level is None:
-        raise InvalidInputError("a new post needs --title and --level")
+        raise InvalidInputError(N_("a new post needs --title and --level"))
     values = _clean(tx, fields, None)
     post_id = uuid.uuid4()
     tx.conn.execute(

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from vault.errors import ConflictError, InvalidInputError, NotFoundError
-from vault.model import Role
+from vault.model import N_, Role
 from vault.records import accounts, officers, posts
 from vault.store import schema
 
@@ -37,7 +37,9 @@ def _role_name(text: str) -> str:
 
 def _holder(conn: sa.Connection, officer: str | None, post: str | None) -> dict[str, Any]:
     if (officer is None) == (post is None):
-        raise InvalidInputError("a role is held by an officer (--officer) or by a post (--post)")
+        raise InvalidInputError(
+            N_("a role is held by an officer (--officer) or by a post (--post)")
+        )
     if officer is not None:
         return {"officer_id": officers.row_by_service_id(conn, officer).id, "post_id": None}
     return {"officer_id": None, "post_id": posts.row_by_slug(conn, post or "").id}

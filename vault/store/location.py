@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from vault.errors import RegistryError
+from vault.model import N_
 
 
 class Location(NamedTuple):
@@ -65,7 +66,7 @@ def resolve(value: str | None) -> Location:
     backend = url.get_backend_name()
     if backend == "sqlite":
         if not url.database or url.database == ":memory:":
-            raise RegistryError("a SQLite registry needs a file, not an in-memory database")
+            raise RegistryError(N_("a SQLite registry needs a file, not an in-memory database"))
         path = Path(url.database).expanduser().absolute()
         return Location(f"sqlite:///{path}", path)
     if backend == "postgresql":

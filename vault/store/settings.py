@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from vault.errors import InvalidInputError
-from vault.model import DEFAULT_TIMEZONE, slug
+from vault.model import DEFAULT_TIMEZONE, N_, slug
 from vault.store import reads
 
 
@@ -22,7 +22,7 @@ def _positive_days(value: str) -> int:
     except ValueError:
         raise InvalidInputError(f"{value!r} is not a whole number of days") from None
     if not 1 <= days <= 36500:
-        raise InvalidInputError("a number of days must be between 1 and 36500")
+        raise InvalidInputError(N_("a number of days must be between 1 and 36500"))
     return days
 
 
@@ -39,7 +39,7 @@ def _seconds(value: str) -> int:
     except ValueError:
         raise InvalidInputError(f"{value!r} is not a whole number of seconds") from None
     if not 1 <= seconds <= 86400:
-        raise InvalidInputError("a number of seconds must be between 1 and 86400")
+        raise InvalidInputError(N_("a number of seconds must be between 1 and 86400"))
     return seconds
 
 
@@ -84,7 +84,7 @@ def _timezone(value: str) -> str:
 def _text(value: str) -> str:
     text = " ".join(value.split())
     if not text or len(text) > 200:
-        raise InvalidInputError("give a name of 1 to 200 characters")
+        raise InvalidInputError(N_("give a name of 1 to 200 characters"))
     return text
 
 
