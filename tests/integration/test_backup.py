@@ -140,3 +140,54 @@ def test_a_restore_that_fails_keeps_the_registry_and_no_copy(
     assert not list((cli.home / "data").rglob("*before-restore*"))
     if BACKEND == "sqlite":
         assert not list(Path(cli.location).parent.glob("*before-restore*"))
+
+
+def test_a_restore_whose_commit_may_have_failed_keeps_the_copy(
+    full: Cli, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A connection lost while the restore was being saved leaves it unknown whether the
+    registry was replaced: the copy of what it replaced stays. (Here the restore did take.)"""
+    from vault.errors import ServerUnavailable
+    from vault.store import storage
+
+    backup = tmp_path / "b"
+    full.ok("backup", "-o", str(backup))
+    close = storage.Registry.close
+    lost = ServerUnavailable("lost while the change was being saved", saved=None)
+
+    def close_once(self: storage.Registry) -> None:
+        monkeypatch.setattr(storage.Registry, "close", close)
+        close(self)
+        raise lost
+
+    monkeypatch.setattr(storage.Registry, "close", close_once)
+    line = cli.fails(
+        "restore", str(backup), "--force",
+        env={"HANDOVER_PASSPHRASE_FILE": str(full.passphrase_file)},
+    )  # fmt: skip
+    assert line == "handover: lost while the change was being saved"
+    assert cli.dump() == full.dump()
+    kept = [
+        *(cli.home / "data").rglob("*before-restore*"),
+        *(Path(cli.location).parent.glob("*before-restore*") if BACKEND == "sqlite" else []),
+    ]
+    assert len(kept) == 1
+
+
+@pytest.mark.postgres_only
+def test_a_restore_that_cannot_keep_a_copy_restores_nothing(
+    full: Cli, cli: Cli, tmp_path: Path
+) -> None:
+    backup = tmp_path / "b"
+    full.ok("backup", "-o", str(backup))
+    before = cli.dump()
+    not_a_folder = tmp_path / "data"
+    not_a_folder.write_text("a file where the data folder should be\n")
+    line = cli.fails(
+        "restore", str(backup), "--force",
+        env={"HANDOVER_PASSPHRASE_FILE": str(full.passphrase_file),
+             "XDG_DATA_HOME": str(not_a_folder)},
+    )  # fmt: skip
+    assert line.startswith("handover: cannot keep a copy of the registry the backup would")
+    assert line.endswith("; nothing was restored")
+    assert cli.dump() == before

@@ -32,7 +32,7 @@ from vault.canonical import canonical
 from vault.crypto.seal import DataKey
 from vault.crypto.slots import slots_of
 from vault.crypto.unlock import WRONG, Unlocker, registry_key, try_secret
-from vault.errors import RegistryError, SignatureError, UnlockError
+from vault.errors import RegistryError, SignatureError, UnlockError, WriteError
 from vault.log.verify import verify_chain
 from vault.model import N_, as_dict
 from vault.store import files, migrations, schema, settings, storage
@@ -257,6 +257,7 @@ def restore(
         storage.create_registry(target, actor=actor, clock=clock).close()
     registry = storage.Registry(target, actor, clock)
     previous = None
+    filled = False  # past this, the transaction is committing: whether it took may be unknown
     try:
         with registry.write(new=True) as tx:
             if sa.inspect(tx.conn).has_table("alembic_version"):
@@ -271,13 +272,14 @@ def restore(
                     previous = _keep_before_restore(tx.conn, location, header, key, tx.now)
                 _drop_all(tx.conn)
             check = _fill(tx.conn, payload, revision)
+            filled = True
         registry.close()
     except BaseException:
         registry.close()
         if not in_place:
             storage.discard_new_file(target)
-        if previous is not None:
-            previous.unlink(missing_ok=True)
+        if previous is not None and not filled:
+            previous.unlink(missing_ok=True)  # rolled back: the registry is as it was
         raise
     if not in_place:
         storage.move_into_place(target, location, replace=occupied)
@@ -303,7 +305,13 @@ def _keep_before_restore(
     database = sa.make_url(location.url).database or "registry"
     name = "".join(c if c.isalnum() or c in "-_" else "_" for c in database)
     data = _sealed(_dump(conn), key, header["slots"], now)
-    return files.keep_file(data_folder(), f"{name}.before-restore", data, now)
+    try:
+        return files.keep_file(data_folder(), f"{name}.before-restore", data, now)
+    except WriteError as exc:
+        raise WriteError(
+            f"cannot keep a copy of the registry the backup would replace ({exc}); nothing was "
+            "restored"
+        ) from None
 
 
 def _fill(conn: sa.Connection, payload: dict[str, Any], revision: str) -> Any:

@@ -8,6 +8,9 @@ beside it, as immutable, since SQLite could not otherwise create its shared-memo
 A writer must never commit into a file that is no longer the registry (one replaced by a rename
 while the writer waited for the lock): each connection remembers which file (device and inode)
 it opened, and a write transaction compares it with the file at the path once it holds the lock.
+
+Copies kept of a registry before it is replaced live here too: of a SQLite file, beside it
+(:func:`keep_copy`); of a PostgreSQL registry, as a backup file in a folder (:func:`keep_file`).
 """
 
 from __future__ import annotations
@@ -135,11 +138,7 @@ def write_whole(path: Path, data: bytes, mode: int = 0o644) -> None:
     remove_stale_temporaries(path)
     tmp = temporary_beside(path)
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
+        _write_synced(tmp, data, mode)
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
@@ -185,16 +184,21 @@ def keep_file(folder: Path, stem: str, data: bytes, now: dt.datetime) -> Path:
         remove_stale_temporaries(name)
         tmp = temporary_beside(name)
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
+            _write_synced(tmp, data, 0o600)
             return _link_unused(tmp, folder / f"{stem}.{_stamp(now)}", ".backup")
         finally:
             tmp.unlink(missing_ok=True)
     except OSError as exc:
         raise WriteError(f"cannot write {name}: {exc.strerror}") from None
+
+
+def _write_synced(tmp: Path, data: bytes, mode: int) -> None:
+    """``data`` in the new file ``tmp``, on the disk before this returns."""
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
 
 
 def _stamp(now: dt.datetime) -> str:
@@ -212,7 +216,7 @@ def _link_unused(tmp: Path, stem: Path, suffix: str) -> Path:
             continue
         sync_folder(target)
         return target
-    raise RegistryError(f"cannot name a copy {stem}: too many copies named {stem.name}.*")
+    raise RegistryError(f"cannot name a copy in {stem.parent}: too many named {stem.name}.*")
 
 
 def sync_folder(path: Path) -> None:
