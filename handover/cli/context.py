@@ -54,7 +54,7 @@ class Run:
     again: bool = False
     side_effects: bool = False
     json_errors: bool = False
-    answers: dict[str, str] = field(default_factory=dict)
+    answers: dict[str, str] = field(default_factory=dict, repr=False)  # a passphrase, secrets
 
     def start(self) -> None:
         """Called as each attempt begins: a new run forgets the answers of the last one."""

@@ -47,7 +47,7 @@ class Desk:
     flow: dict[str, Any] = field(default_factory=dict)
     # Secrets a person is about to record (a generated password, a new authenticator key),
     # by account: kept in memory, forgotten on lock.
-    pending: dict[str, dict[str, str]] = field(default_factory=dict)
+    pending: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)  # new secrets
     downloads: dict[str, Download] = field(default_factory=dict)
     # How long a revealed secret stays on the page (the registry's ``web_reveal_seconds``).
     reveal_seconds: int = 30

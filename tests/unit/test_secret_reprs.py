@@ -26,6 +26,12 @@ SECRET = re.compile(
     r"|^(age|age_identity|signing_pem)$"  # an officer's private keys
 )
 HARMLESS = {"bool", "int", "bool | None", "int | None"}
+# Fields that hold a secret though their names do not say so (by record).
+BY_CONTENT = {
+    "Location": ["url"],  # a PostgreSQL URL may carry its password
+    "Run": ["answers"],  # what the command asked for: the passphrase, secrets from stdin
+    "Desk": ["pending"],  # the web page's new passwords and seeds, until recorded
+}
 
 
 def _records() -> list[type]:
@@ -59,7 +65,8 @@ def _text(annotation: Any) -> str:
 
 
 def _secret_fields(cls: type) -> list[str]:
-    return [n for n, kind in _fields(cls) if SECRET.search(n) and kind not in HARMLESS]
+    named = [n for n, kind in _fields(cls) if SECRET.search(n) and kind not in HARMLESS]
+    return named + BY_CONTENT.get(cls.__name__, [])
 
 
 def _with_markers(cls: type) -> Any:
@@ -80,6 +87,7 @@ def test_the_walk_finds_the_records_that_hold_secrets() -> None:
     names = {cls.__name__ for cls in RECORDS}
     assert {"Created", "EscrowPlan", "Secrets", "TotpSeed", "DataKey", "Gate", "NewKeys"} <= names
     assert "LocalIdentity" in names
+    assert set(BY_CONTENT) <= names
 
 
 @pytest.mark.parametrize("cls", RECORDS, ids=lambda cls: f"{cls.__module__}.{cls.__qualname__}")

@@ -14,7 +14,7 @@ from typing import NamedTuple
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from vault.errors import InvalidInputError
-from vault.model import N_
+from vault.model import N_, redacted
 
 ALGORITHMS = ("SHA1", "SHA256", "SHA512")
 MIN_SEED_BYTES = 10  # 80 bits
@@ -29,11 +29,7 @@ class TotpSeed(NamedTuple):
     label: str | None = None
 
     def __repr__(self) -> str:
-        """Without the seed, which a traceback or a log line must not show."""
-        return (
-            f"TotpSeed(algorithm={self.algorithm!r}, digits={self.digits!r}, "
-            f"period={self.period!r}, issuer={self.issuer!r}, label={self.label!r})"
-        )
+        return redacted(self, "secret")
 
     def key(self) -> bytes:
         padded = self.secret + "=" * (-len(self.secret) % 8)

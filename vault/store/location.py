@@ -19,6 +19,10 @@ class Location(NamedTuple):
     url: str
     path: Path | None
 
+    def __repr__(self) -> str:
+        """Without the password a PostgreSQL URL may carry."""
+        return f"Location({self.display!r})"
+
     @property
     def display(self) -> str:
         """The address as it can be shown: a path, or the URL without its password."""
