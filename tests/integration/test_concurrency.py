@@ -107,3 +107,23 @@ def test_a_packet_claimed_twice_at_once_is_claimed_once(pair: Pair, tmp_path: Pa
     assert sorted(handles) == ["@CollectorAhd", "collectorahd"]
     assert tenures == 1
     assert pair.b.ok("log", "verify").code == 0
+
+
+def test_a_read_sees_one_moment_while_others_write(seeded: Cli) -> None:
+    """What a listing or an audit reads in one transaction is one moment of the registry, on
+    either database: a post added by another command meanwhile is not seen half-way through
+    (on PostgreSQL this needs REPEATABLE READ; its default would show it)."""
+    from vault.store import location, schema, storage
+
+    reg = storage.open_registry(location.resolve(seeded.location), actor="t", clock=lambda: None)  # type: ignore[arg-type,return-value]
+    count = sa.select(sa.func.count()).select_from(schema.posts)
+    try:
+        with reg.read() as conn:
+            before = conn.execute(count).scalar()
+            seeded.ok("post", "add", "collector-kheda", "--title", "Collector, Kheda",
+                      "--level", "district", "--district", "Kheda")  # fmt: skip
+            assert conn.execute(count).scalar() == before
+        with reg.read() as conn:
+            assert conn.execute(count).scalar() == before + 1
+    finally:
+        reg.close()

@@ -294,13 +294,16 @@ class Registry:
 
     @contextmanager
     def read(self) -> Iterator[sa.Connection]:
-        """A read-only transaction: one consistent snapshot for a listing or an audit. It is
-        never committed: closing the connection ends it (and a lost connection's failure to
-        roll back is not the error worth reporting)."""
+        """A read-only transaction: one consistent snapshot for a listing or an audit (on
+        PostgreSQL at REPEATABLE READ: at its default, READ COMMITTED, each query would see what
+        others committed since the last). It is never committed: closing the connection ends it
+        (and a lost connection's failure to roll back is not the error worth reporting)."""
         import sqlalchemy as sa
 
         try:
             conn = self.engine.connect()
+            if self.location.path is None:
+                conn.execution_options(isolation_level="REPEATABLE READ")
         except sa.exc.SQLAlchemyError as exc:
             raise _storage_error(exc, self.location) from exc
         try:
