@@ -19,15 +19,21 @@ T = TypeVar("T")
 
 
 def message_of(exc: BaseException) -> str | None:
-    """The one-line message of a deliberate error, as the command line shows it; ``None`` for
-    anything else (whose text is never shown)."""
-    from handover.errors import HandoverError
+    """The one-line message of a deliberate error, as the command line shows it (in the
+    page's language); ``None`` for anything else (whose text is never shown)."""
     from handover.i18n import translate
+
+    english = _english(exc)
+    return None if english is None else translate(english)
+
+
+def _english(exc: BaseException) -> str | None:
+    from handover.errors import HandoverError
     from handover.output import inert
     from vault.errors import VaultError
 
     if isinstance(exc, (HandoverError, VaultError)):
-        return translate(inert(exc.message))
+        return inert(exc.message)
     return None
 
 
@@ -63,8 +69,11 @@ def attempt(
     try:
         return action(), outcome
     except Exception as exc:
-        message = message_of(exc)
-        if message is None:
+        english = _english(exc)
+        if english is None:
             raise
-        outcome.errors[field_of(message, values)] = message
+        from handover.i18n import translate
+
+        # The field is found in the English message, whose words name the fields.
+        outcome.errors[field_of(english, values)] = translate(english)
         return None, outcome
