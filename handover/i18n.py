@@ -1,5 +1,6 @@
-"""The language officers read: the guided flows (``give``, ``take``), the checklist, the reports
-and the READ-ME, in English, Gujarati or Hindi.
+"""The language officers read: the guided flows (``give``, ``take``), the checklist, the reports,
+the READ-ME and the web page, in English, Gujarati or Hindi; and the errors a person is shown,
+where the catalogs hold them (the core's messages that carry no values, marked ``N_()``).
 
 Messages are marked ``_("...")`` and looked up when they are shown, not when a module loads, so
 the language can be chosen late: ``--lang``, else ``HANDOVER_LANG``, else the registry's
