@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from vault.crypto import postkeys, sshsig
 from vault.crypto.unlock import given_unlocker, open_sealed
 from vault.errors import InvalidInputError, NotFoundError, SignatureError
-from vault.model import N_, as_dict
+from vault.model import N_, as_dict, redacted
 from vault.store import queries, reads, schema
 
 if TYPE_CHECKING:
@@ -135,10 +135,7 @@ class NewKeys(NamedTuple):
     fingerprint: str
 
     def __repr__(self) -> str:
-        return (
-            f"NewKeys(age_recipient={self.age_recipient!r}, signing_key={self.signing_key!r}, "
-            f"fingerprint={self.fingerprint!r})"
-        )
+        return redacted(self, "age_identity", "signing_pem")
 
     def public(self) -> dict[str, str]:
         return {
@@ -216,7 +213,7 @@ class PrivateKeys(NamedTuple):
     signing_pem: bytes
 
     def __repr__(self) -> str:
-        return "PrivateKeys(<hidden>)"
+        return redacted(self, *self._fields)
 
 
 def private_keys(conn: sa.Connection, registry: Registry, row: Any) -> PrivateKeys:

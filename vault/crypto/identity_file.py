@@ -32,6 +32,7 @@ from typing import Any, NamedTuple
 from vault.canonical import canonical
 from vault.crypto import kdf, oskeyring
 from vault.errors import InvalidInputError, KeyringError, UnlockError
+from vault.model import redacted
 
 MAGIC = "HANDOVER-IDENTITY-FILE/1"
 KEYRING_PREFIX = "keyring:"
@@ -47,7 +48,7 @@ class LocalIdentity(NamedTuple):
     signing_pem: bytes | None = None
 
     def __repr__(self) -> str:
-        return f"LocalIdentity(officer={self.officer!r})"  # never the keys
+        return redacted(self, "age", "signing_pem")
 
     @property
     def recipient(self) -> str:

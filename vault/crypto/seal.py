@@ -14,6 +14,7 @@ import uuid
 from typing import NamedTuple
 
 from vault.errors import SealError
+from vault.model import redacted
 
 VERSION = 1
 NONCE_LEN = 12
@@ -28,7 +29,7 @@ class DataKey(NamedTuple):
     secret: bytes
 
     def __repr__(self) -> str:
-        return f"DataKey(id={self.id!r})"
+        return redacted(self, "secret")
 
     @classmethod
     def generate(cls) -> DataKey:
